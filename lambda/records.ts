@@ -1,0 +1,80 @@
+import type { KinesisStreamRecord } from 'aws-lambda';
+import { deaggregate, isKplAggregate } from './kpl.js';
+import type { Rejected } from './rejections.js';
+
+/** One user record: the bytes of one span, from a plain record or one KPL sub-record. */
+export interface UserRecord {
+  /** Position of the Kinesis record in the event; failures are reported per Kinesis record. */
+  recordIndex: number;
+  /** Position within its KPL aggregate; 0 for a plain record. */
+  subIndex: number;
+  /** A view into the decoded record: the span's bytes exactly as the producer wrote them. */
+  data: Buffer;
+}
+
+/** The user records of a batch, and the Kinesis records that could not be read at all. */
+export interface ReadBatch {
+  userRecords: UserRecord[];
+  rejected: Rejected[];
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Kinesis records -> user records: base64 to bytes, then KPL de-aggregation when the record
+ * is an aggregate. Never throws, whatever the event holds: a record that cannot be read is
+ * returned as rejected so it is accounted for.
+ */
+export function readRecords(records: readonly KinesisStreamRecord[]): ReadBatch {
+  const userRecords: UserRecord[] = [];
+  const rejected: Rejected[] = [];
+  const parts: Buffer[] = [];
+  for (let recordIndex = 0; recordIndex < records.length; recordIndex++) {
+    const kinesis = (records[recordIndex] as Partial<KinesisStreamRecord> | undefined)?.kinesis;
+    if (typeof kinesis?.data !== 'string' || !isSequenceNumber(kinesis.sequenceNumber)) {
+      rejected.push({ recordIndex, subIndex: 0, reason: 'malformed-event', data: EMPTY });
+      continue;
+    }
+    const bytes = decodeBase64(kinesis.data);
+    if (bytes === undefined) {
+      rejected.push({
+        recordIndex,
+        subIndex: 0,
+        reason: 'bad-base64',
+        data: Buffer.from(kinesis.data),
+      });
+      continue;
+    }
+    if (!isKplAggregate(bytes)) {
+      userRecords.push({ recordIndex, subIndex: 0, data: bytes });
+      continue;
+    }
+    parts.length = 0;
+    const reason = deaggregate(bytes, parts);
+    if (reason !== undefined) {
+      rejected.push({ recordIndex, subIndex: 0, reason, data: bytes });
+      continue;
+    }
+    for (let subIndex = 0; subIndex < parts.length; subIndex++) {
+      userRecords.push({ recordIndex, subIndex, data: parts[subIndex] as Buffer });
+    }
+  }
+  return { userRecords, rejected };
+}
+
+/** Kinesis sequence numbers are decimal strings; the batch response must echo one back. */
+function isSequenceNumber(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0;
+}
+
+/**
+ * Strict base64: Node's decoder skips characters it does not know, which would turn garbage
+ * into plausible bytes. Canonical base64 decodes to exactly 3 bytes per 4 characters less the
+ * padding, so any skipped character shows as a length mismatch.
+ */
+export function decodeBase64(text: string): Buffer | undefined {
+  if (text.length % 4 !== 0) return undefined;
+  const bytes = Buffer.from(text, 'base64');
+  const padding = text.endsWith('==') ? 2 : text.endsWith('=') ? 1 : 0;
+  return bytes.length === (text.length / 4) * 3 - padding ? bytes : undefined;
+}

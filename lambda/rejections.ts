@@ -1,0 +1,28 @@
+import type { KplRejection } from './kpl.js';
+import type { SpanRejection } from './spans.js';
+
+/**
+ * Every reason a user record is permanently refused. A rejection is never reported as a batch
+ * failure: retrying cannot change the bytes, and naming it would block the shard until the
+ * record expires. It is counted, logged, and never silently dropped.
+ */
+export type Reason =
+  /** The Kinesis record lacks `kinesis.data` or `kinesis.sequenceNumber`. */
+  | 'malformed-event'
+  /** `kinesis.data` is not canonical base64. */
+  | 'bad-base64'
+  | KplRejection
+  | SpanRejection
+  /** The span with its key is larger than one produce request may carry (`KAFKA_MAX_BATCH_BYTES`). */
+  | 'too-large';
+
+/** A user record refused for good, with where it came from and its bytes as received. */
+export interface Rejected {
+  /** Position of the Kinesis record in the event. */
+  recordIndex: number;
+  /** Position within its KPL aggregate; 0 for a plain record. */
+  subIndex: number;
+  reason: Reason;
+  /** The bytes as received (empty when there were none to read). */
+  data: Buffer;
+}
