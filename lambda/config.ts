@@ -1,0 +1,248 @@
+import { readFileSync } from 'node:fs';
+import * as zlib from 'node:zlib';
+
+/**
+ * Configuration: environment variables, read and validated once at cold start.
+ *
+ * Each setting documents its default where it is declared. Every problem found is reported
+ * together in one {@link ConfigError} naming the variable and what it accepts, so a bad
+ * deployment fails at init with a message that says how to fix it.
+ */
+
+export type Compression = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+export type SaslMechanism = 'none' | 'plain' | 'scram-sha-256' | 'scram-sha-512' | 'aws-msk-iam';
+
+/** How the producer authenticates to the brokers. */
+export type SaslSettings =
+  | { mechanism: 'none' }
+  /** Username and password from a Secrets Manager secret (`{"username","password"}`), read at cold start. */
+  | { mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; secretArn: string }
+  /** Amazon MSK IAM: short-lived tokens signed with the function's role. */
+  | { mechanism: 'aws-msk-iam'; region: string };
+
+export interface KafkaSettings {
+  /** `KAFKA_BROKERS`, required: bootstrap `host:port` list, comma-separated. */
+  brokers: string[];
+  /** `KAFKA_TOPIC`, default `proto-spans` (the original collector's). */
+  topic: string;
+  /** `KAFKA_CLIENT_ID`, default `haystack-kinesis-collector`: shows in broker logs and quotas. */
+  clientId: string;
+  /** `KAFKA_ACKS`, default `all` (-1): wait for every in-sync replica. `1`: the leader only. */
+  acks: -1 | 1;
+  /** `KAFKA_COMPRESSION`, default `none`: codec of the record batches we write. */
+  compression: Compression;
+  /** `KAFKA_SSL`, default `true`: TLS to the brokers. */
+  ssl: boolean;
+  /** `KAFKA_SSL_CA_FILE`, optional: PEM bundle to trust instead of the system CAs (self-managed brokers). */
+  sslCa?: string;
+  /** `KAFKA_SASL_MECHANISM`, default `aws-msk-iam`; with it `KAFKA_SASL_SECRET_ARN` or `AWS_REGION`. */
+  sasl: SaslSettings;
+  /** `KAFKA_CONNECTION_TIMEOUT_MS`, default 5000: TCP + TLS connect per broker (kafkajs' 1000 is short for TLS + IAM). */
+  connectionTimeoutMs: number;
+  /** `KAFKA_REQUEST_TIMEOUT_MS`, default 10000: one request's round trip, before kafkajs retries it. */
+  requestTimeoutMs: number;
+  /** `KAFKA_RETRIES`, default 5: kafkajs retries of a failed request within one invocation. */
+  retries: number;
+  /**
+   * `KAFKA_MAX_BATCH_BYTES`, default 1000000: the most span bytes (keys, values and record
+   * overhead) one produce request carries. Kafka refuses a record batch over the broker's
+   * `message.max.bytes` (1048588 by default), and kafkajs puts a request's records for one
+   * partition in one batch, so a large invocation is cut into requests of at most this size.
+   */
+  maxBatchBytes: number;
+  /** `KAFKA_MAX_IN_FLIGHT`, default 5: produce requests of one invocation in flight at once. */
+  maxInFlight: number;
+}
+
+export interface Config {
+  kafka: KafkaSettings;
+  /**
+   * `DEADLINE_MARGIN_MS`, default 1000: time kept back from the function's timeout to answer,
+   * log and flush metrics. Produce requests still unacknowledged by then are reported failed.
+   */
+  deadlineMarginMs: number;
+}
+
+/** Thrown at cold start when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
+const MECHANISMS: readonly SaslMechanism[] = [
+  'none',
+  'plain',
+  'scram-sha-256',
+  'scram-sha-512',
+  'aws-msk-iam',
+];
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+const BROKER = /^[^\s:,]+:\d{1,5}$/;
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
+
+/** Reads and validates the whole configuration; throws one {@link ConfigError} listing every problem. */
+export function loadConfig(env: Env): Config {
+  const problems: string[] = [];
+  const read = new Reader(env, problems);
+
+  const brokers = read.list('KAFKA_BROKERS', BROKER, 'a comma-separated list of host:port');
+  const ssl = read.bool('KAFKA_SSL', true);
+  const sslCaFile = read.optional('KAFKA_SSL_CA_FILE');
+  const kafka: KafkaSettings = {
+    brokers,
+    topic: read.matching(
+      'KAFKA_TOPIC',
+      'proto-spans',
+      TOPIC_NAME,
+      'a Kafka topic name: 1-249 of a-z A-Z 0-9 . _ -',
+    ),
+    clientId: read.string('KAFKA_CLIENT_ID', 'haystack-kinesis-collector'),
+    acks: read.acks('KAFKA_ACKS'),
+    compression: read.oneOf('KAFKA_COMPRESSION', 'none', COMPRESSIONS),
+    ssl,
+    sasl: readSasl(read, env),
+    connectionTimeoutMs: read.int('KAFKA_CONNECTION_TIMEOUT_MS', 5000, 100, 60_000),
+    requestTimeoutMs: read.int('KAFKA_REQUEST_TIMEOUT_MS', 10_000, 100, 300_000),
+    retries: read.int('KAFKA_RETRIES', 5, 0, 100),
+    maxBatchBytes: read.int('KAFKA_MAX_BATCH_BYTES', 1_000_000, 1024, 100_000_000),
+    maxInFlight: read.int('KAFKA_MAX_IN_FLIGHT', 5, 1, 100),
+  };
+  if (sslCaFile !== undefined) {
+    if (!ssl)
+      problems.push(
+        'KAFKA_SSL_CA_FILE is set but KAFKA_SSL=false: set KAFKA_SSL=true or unset the CA file',
+      );
+    kafka.sslCa = read.file('KAFKA_SSL_CA_FILE', sslCaFile);
+  }
+  if (kafka.compression === 'zstd' && !zstdAvailable()) {
+    problems.push(
+      `KAFKA_COMPRESSION="zstd" needs Node.js 22.15 or later (node:zlib zstd); this is ${process.version}: use none, gzip, snappy or lz4`,
+    );
+  }
+  const deadlineMarginMs = read.int('DEADLINE_MARGIN_MS', 1000, 0, 60_000);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { kafka, deadlineMarginMs };
+}
+
+function readSasl(read: Reader, env: Env): SaslSettings {
+  const mechanism = read.oneOf('KAFKA_SASL_MECHANISM', 'aws-msk-iam', MECHANISMS);
+  switch (mechanism) {
+    case 'none':
+      return { mechanism };
+    case 'aws-msk-iam': {
+      const region = env.AWS_REGION?.trim();
+      if (!region) {
+        read.problem(
+          'AWS_REGION is required with KAFKA_SASL_MECHANISM=aws-msk-iam (Lambda sets it)',
+        );
+      }
+      return { mechanism, region: region ?? '' };
+    }
+    default: {
+      const secretArn = read.optional('KAFKA_SASL_SECRET_ARN');
+      if (secretArn === undefined) {
+        read.problem(
+          `KAFKA_SASL_SECRET_ARN is required with KAFKA_SASL_MECHANISM=${mechanism}: the ARN of a Secrets Manager secret holding {"username","password"}`,
+        );
+      } else if (!SECRET_ARN.test(secretArn)) {
+        read.problem(`KAFKA_SASL_SECRET_ARN="${secretArn}" is not a Secrets Manager secret ARN`);
+      }
+      return { mechanism, secretArn: secretArn ?? '' };
+    }
+  }
+}
+
+/** node:zlib has zstd from Node.js 22.15 / 23.8; the Lambda runtime has it, Node 20 does not. */
+export function zstdAvailable(): boolean {
+  return typeof (zlib as Record<string, unknown>).zstdCompress === 'function';
+}
+
+/** Reads one variable at a time, recording problems instead of throwing at the first. */
+class Reader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  problem(message: string): void {
+    this.problems.push(message);
+  }
+
+  /** The trimmed value, or undefined when unset or blank. */
+  optional(name: string): string | undefined {
+    const value = this.env[name]?.trim();
+    return value ? value : undefined;
+  }
+
+  string(name: string, fallback: string): string {
+    return this.optional(name) ?? fallback;
+  }
+
+  matching(name: string, fallback: string, pattern: RegExp, accepted: string): string {
+    const value = this.string(name, fallback);
+    if (!pattern.test(value)) this.problem(`${name}="${value}" is not accepted: use ${accepted}`);
+    return value;
+  }
+
+  list(name: string, item: RegExp, accepted: string): string[] {
+    const value = this.optional(name);
+    if (value === undefined) {
+      this.problem(`${name} is required: ${accepted}`);
+      return [];
+    }
+    const items = value.split(',').map((part) => part.trim());
+    const bad = items.filter((part) => !item.test(part));
+    if (bad.length > 0) this.problem(`${name}="${value}" is not accepted: use ${accepted}`);
+    return items;
+  }
+
+  oneOf<T extends string>(name: string, fallback: T, accepted: readonly T[]): T {
+    const value = (this.optional(name) ?? fallback).toLowerCase();
+    if ((accepted as readonly string[]).includes(value)) return value as T;
+    this.problem(`${name}="${this.env[name]}" is not accepted: use one of ${accepted.join(', ')}`);
+    return fallback;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const value = this.optional(name)?.toLowerCase();
+    if (value === undefined) return fallback;
+    if (value === 'true') return true;
+    if (value === 'false') return false;
+    this.problem(`${name}="${this.env[name]}" is not accepted: use true or false`);
+    return fallback;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.optional(name);
+    if (value === undefined) return fallback;
+    const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (Number.isSafeInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+    this.problem(`${name}="${value}" is not accepted: use a whole number from ${min} to ${max}`);
+    return fallback;
+  }
+
+  acks(name: string): -1 | 1 {
+    const value = this.optional(name)?.toLowerCase() ?? 'all';
+    if (value === 'all' || value === '-1') return -1;
+    if (value === '1') return 1;
+    this.problem(
+      `${name}="${value}" is not accepted: use all (or -1) or 1; acks=0 is refused because the collector must know a span was stored before it acknowledges the Kinesis record`,
+    );
+    return -1;
+  }
+
+  file(name: string, path: string): string {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (error) {
+      this.problem(`${name}="${path}" cannot be read: ${(error as Error).message}`);
+      return '';
+    }
+  }
+}

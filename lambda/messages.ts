@@ -1,0 +1,62 @@
+import type { IHeaders } from 'kafkajs';
+import type { Rejected } from './rejections.js';
+import type { ValidSpan } from './spans.js';
+
+/** One Kafka message to produce, tied to the Kinesis record whose acknowledgement waits on it. */
+export interface OutgoingMessage {
+  /** Position of the source Kinesis record in the event. */
+  recordIndex: number;
+  topic: string;
+  /** Partitioned as the Java client would (lambda/partitioner.ts); null spreads evenly. */
+  key: Buffer | null;
+  value: Buffer;
+  headers?: IHeaders;
+}
+
+/**
+ * Upper bound of what Kafka's v2 record format adds per record (length, attributes, timestamp
+ * and offset deltas, key and value lengths, header count: varints of at most 5-10 bytes each)
+ * and per record batch (61-byte header). Used to keep every request under the broker's limit.
+ */
+export const RECORD_OVERHEAD_BYTES = 32;
+export const BATCH_OVERHEAD_BYTES = 61;
+
+/** Bytes one message adds to a produce request, rounded up. */
+export function messageBytes(message: OutgoingMessage): number {
+  let bytes = RECORD_OVERHEAD_BYTES + message.value.length + (message.key?.length ?? 0);
+  if (message.headers) {
+    for (const [name, value] of Object.entries(message.headers)) {
+      bytes +=
+        10 + Buffer.byteLength(name) + (value === undefined ? 0 : Buffer.byteLength(String(value)));
+    }
+  }
+  return bytes;
+}
+
+/**
+ * Valid spans -> messages for `topic`: key = traceId bytes, value = the span's bytes exactly as
+ * received (never re-encoded, so unknown fields and field order survive). A span too large for
+ * any produce request is rejected as `too-large` rather than failing its batch forever.
+ */
+export function spanMessages(
+  spans: readonly ValidSpan[],
+  topic: string,
+  maxBatchBytes: number,
+  rejected: Rejected[],
+): OutgoingMessage[] {
+  const messages: OutgoingMessage[] = [];
+  for (const { record, key } of spans) {
+    const message: OutgoingMessage = {
+      recordIndex: record.recordIndex,
+      topic,
+      key,
+      value: record.data,
+    };
+    if (messageBytes(message) + BATCH_OVERHEAD_BYTES > maxBatchBytes) {
+      rejected.push({ ...record, reason: 'too-large' });
+    } else {
+      messages.push(message);
+    }
+  }
+  return messages;
+}

@@ -1,0 +1,289 @@
+import {
+  Kafka,
+  type LogEntry,
+  logLevel,
+  type Message,
+  type PartitionerArgs,
+  type Producer,
+  type TopicMessages,
+} from 'kafkajs';
+import { kafkajsCompression, registerCodecs } from './codecs.js';
+import type { KafkaSettings } from './config.js';
+import { type ConnectionOptions, connectionOptions, type SecretReader } from './connection.js';
+import { BATCH_OVERHEAD_BYTES, messageBytes, type OutgoingMessage } from './messages.js';
+import { javaPartition } from './partitioner.js';
+import { logger } from './telemetry.js';
+
+/** What Kafka acknowledged of one invocation's messages. */
+export interface Delivery {
+  /** One flag per message, in order: true once Kafka acknowledged it. */
+  acknowledged: boolean[];
+  /** Why the others were not acknowledged; empty when all were. */
+  errors: Error[];
+}
+
+/** Produces one invocation's messages; {@link WarmProducer} is the real one. */
+export interface MessageProducer {
+  deliver(messages: readonly OutgoingMessage[], deadline: number): Promise<Delivery>;
+}
+
+/** The deadline passed before Kafka answered: the request may still land, so it counts as not acknowledged. */
+export class DeadlineExceeded extends Error {
+  constructor(what: string) {
+    super(`${what} did not finish before the invocation's deadline`);
+    this.name = 'DeadlineExceeded';
+  }
+}
+
+/**
+ * The warm producer: one per container, created at cold start, connected on first use and
+ * reused by every later invocation. It is never disconnected per invocation (a reconnect
+ * costs a TLS handshake and authentication per broker).
+ *
+ * One invocation's messages go out as few produce requests as the broker's size limit allows
+ * (kafkajs groups each request per partition and per broker), several in flight at once. Each
+ * request is acknowledged or not as a whole, so acknowledgements are tracked per request and
+ * mapped back to messages. Every wait is bounded by the invocation's deadline.
+ *
+ * Recovery: after a failed request the next invocation connects again (a no-op when the
+ * connections are fine); after a deadline expired with requests in flight (a hung broker, a
+ * stale socket after the container was frozen) the producer is dropped and rebuilt, so no
+ * invocation waits behind a dead connection.
+ */
+export class WarmProducer implements MessageProducer {
+  private producer: Producer | undefined;
+  private connected: Promise<void> | undefined;
+  private connection: Promise<ConnectionOptions> | undefined;
+
+  constructor(
+    private readonly settings: KafkaSettings,
+    private readonly readSecret?: SecretReader,
+  ) {
+    registerCodecs();
+    // Start fetching credentials during init, where Lambda gives full CPU; awaited on first use.
+    this.connection = this.loadConnection();
+  }
+
+  /** Produces the messages and reports which Kafka acknowledged before `deadline` (epoch ms). */
+  async deliver(messages: readonly OutgoingMessage[], deadline: number): Promise<Delivery> {
+    const acknowledged = new Array<boolean>(messages.length).fill(false);
+    const errors: Error[] = [];
+    if (messages.length === 0) return { acknowledged, errors };
+
+    let producer: Producer;
+    try {
+      producer = await withDeadline(this.connect(), deadline, 'Connecting to Kafka');
+    } catch (error) {
+      this.recover(error);
+      return { acknowledged, errors: [asError(error)] };
+    }
+
+    const requests = planRequests(messages, this.settings.maxBatchBytes);
+    let next = 0;
+    let failed = false;
+    // A failed request stops the next ones: Lambda re-delivers from the earliest failed record
+    // anyway, so what follows would only be sent twice.
+    const worker = async (): Promise<void> => {
+      while (!failed && next < requests.length) {
+        const [start, end] = requests[next++] as [number, number];
+        try {
+          await withDeadline(
+            this.send(producer, messages, start, end, deadline),
+            deadline,
+            'A produce request',
+          );
+          acknowledged.fill(true, start, end);
+        } catch (error) {
+          failed = true;
+          errors.push(asError(error));
+        }
+      }
+    };
+    const workers = Math.min(this.settings.maxInFlight, requests.length);
+    await Promise.all(Array.from({ length: workers }, worker));
+    if (errors.length > 0) this.recover(errors[0]);
+    return { acknowledged, errors };
+  }
+
+  /** Disconnects for good; for scripts and tests, never called by the handler. */
+  async close(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    this.connected = undefined;
+    await producer?.disconnect();
+  }
+
+  private async connect(): Promise<Producer> {
+    if (this.connected === undefined) {
+      const connecting = this.createProducer().then((producer) => producer.connect());
+      this.connected = connecting;
+      connecting.catch(() => {
+        if (this.connected === connecting) this.connected = undefined;
+      });
+    }
+    await this.connected;
+    return this.producer as Producer;
+  }
+
+  private async createProducer(): Promise<Producer> {
+    if (this.producer) return this.producer;
+    this.connection ??= this.loadConnection();
+    const connection = await this.connection;
+    const { settings } = this;
+    const kafka = new Kafka({
+      clientId: settings.clientId,
+      brokers: settings.brokers,
+      ...connection,
+      connectionTimeout: settings.connectionTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+      enforceRequestTimeout: true,
+      retry: { retries: settings.retries, initialRetryTime: 100, maxRetryTime: 2000 },
+      logLevel: logLevel.WARN,
+      logCreator: kafkajsLogs,
+    });
+    const producer = kafka.producer({
+      createPartitioner: javaCompatiblePartitioner,
+      allowAutoTopicCreation: false,
+      // kafkajs marks idempotence experimental, and it would not dedupe Lambda's re-deliveries.
+      idempotent: false,
+    });
+    producer.on(producer.events.DISCONNECT, () => {
+      if (this.producer === producer) this.connected = undefined;
+    });
+    this.producer = producer;
+    return producer;
+  }
+
+  private send(
+    producer: Producer,
+    messages: readonly OutgoingMessage[],
+    start: number,
+    end: number,
+    deadline: number,
+  ): Promise<unknown> {
+    return producer.sendBatch({
+      topicMessages: groupByTopic(messages, start, end),
+      acks: this.settings.acks,
+      compression: kafkajsCompression(this.settings.compression),
+      // How long the broker may wait for replicas: never past our deadline.
+      timeout: Math.max(1, Math.min(this.settings.requestTimeoutMs, deadline - Date.now())),
+    });
+  }
+
+  private loadConnection(): Promise<ConnectionOptions> {
+    const loading = connectionOptions(this.settings, this.readSecret);
+    loading.catch(() => {
+      // Reported when first awaited; loaded again on the next attempt.
+      if (this.connection === loading) this.connection = undefined;
+    });
+    return loading;
+  }
+
+  /** After a failure: reconnect next time; after a deadline, rebuild the producer from scratch. */
+  private recover(error: unknown): void {
+    this.connected = undefined;
+    if (error instanceof DeadlineExceeded && this.producer) {
+      const stale = this.producer;
+      this.producer = undefined;
+      stale.disconnect().catch(() => {
+        // Its sockets are already unusable; nothing to report.
+      });
+    }
+  }
+}
+
+/**
+ * Cuts the messages, in order, into produce requests of at most `maxBatchBytes`, as
+ * `[start, end)` index ranges. A request's records for one partition form one record batch,
+ * which the broker refuses over its `message.max.bytes`.
+ */
+export function planRequests(
+  messages: readonly OutgoingMessage[],
+  maxBatchBytes: number,
+): Array<[number, number]> {
+  const requests: Array<[number, number]> = [];
+  let start = 0;
+  let bytes = BATCH_OVERHEAD_BYTES;
+  for (let i = 0; i < messages.length; i++) {
+    const size = messageBytes(messages[i] as OutgoingMessage);
+    if (i > start && bytes + size > maxBatchBytes) {
+      requests.push([start, i]);
+      start = i;
+      bytes = BATCH_OVERHEAD_BYTES;
+    }
+    bytes += size;
+  }
+  if (start < messages.length) requests.push([start, messages.length]);
+  return requests;
+}
+
+function groupByTopic(
+  messages: readonly OutgoingMessage[],
+  start: number,
+  end: number,
+): TopicMessages[] {
+  const byTopic = new Map<string, Message[]>();
+  for (let i = start; i < end; i++) {
+    const { topic, key, value, headers } = messages[i] as OutgoingMessage;
+    let list = byTopic.get(topic);
+    if (list === undefined) {
+      list = [];
+      byTopic.set(topic, list);
+    }
+    list.push(headers ? { key, value, headers } : { key, value });
+  }
+  return Array.from(byTopic, ([topic, list]) => ({ topic, messages: list }));
+}
+
+/** kafkajs partitioner: Java's choice for keyed messages (lambda/partitioner.ts), round robin otherwise. */
+function javaCompatiblePartitioner() {
+  let unkeyed = 0;
+  return ({ partitionMetadata, message }: PartitionerArgs): number => {
+    const partitions = partitionMetadata.length;
+    const { key } = message;
+    if (key === null || key === undefined) return unkeyed++ % partitions;
+    return javaPartition(typeof key === 'string' ? Buffer.from(key) : key, partitions);
+  };
+}
+
+/** Waits for `work` until `deadline` (epoch ms); past it, rejects with {@link DeadlineExceeded}. */
+export async function withDeadline<T>(
+  work: Promise<T>,
+  deadline: number,
+  what: string,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new DeadlineExceeded(what)),
+      Math.max(0, deadline - Date.now()),
+    );
+  });
+  work.catch(() => {
+    // The caller sees the error through the race below, or has moved on after the deadline.
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+/** Routes kafkajs' own logs into the structured logger. */
+function kafkajsLogs() {
+  return ({ namespace, level, log }: LogEntry): void => {
+    const { message, timestamp: _timestamp, ...extra } = log;
+    logger[LEVELS[level] ?? 'info'](`kafkajs ${namespace}: ${message}`, extra);
+  };
+}

@@ -1,0 +1,137 @@
+import type { KinesisStreamEvent } from 'aws-lambda';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Config } from '../../lambda/config.js';
+import type { OutgoingMessage } from '../../lambda/messages.js';
+import type { Delivery, MessageProducer } from '../../lambda/producer.js';
+import {
+  encodeSpan,
+  kinesisEvent,
+  kinesisRecord,
+  kplAggregate,
+  lambdaContext,
+} from '../helpers/factories.js';
+
+// The handler module reads its environment at load, as Lambda's init does; give it a valid one.
+// No connection is made: these tests hand createHandler a producer that records what it gets.
+let createHandler: typeof import('../../lambda/handler.js').createHandler;
+let loadConfig: typeof import('../../lambda/config.js').loadConfig;
+let metrics: typeof import('../../lambda/telemetry.js').metrics;
+let config: Config;
+
+beforeAll(async () => {
+  vi.stubEnv('KAFKA_BROKERS', '127.0.0.1:9');
+  vi.stubEnv('KAFKA_SSL', 'false');
+  vi.stubEnv('KAFKA_SASL_MECHANISM', 'none');
+  vi.stubEnv('POWERTOOLS_DEV', 'true');
+  ({ createHandler } = await import('../../lambda/handler.js'));
+  ({ loadConfig } = await import('../../lambda/config.js'));
+  ({ metrics } = await import('../../lambda/telemetry.js'));
+  config = loadConfig({ ...process.env, DEADLINE_MARGIN_MS: '500' });
+});
+
+/** A producer that acknowledges messages unless `fails` says otherwise, and remembers its calls. */
+function recordingProducer(fails: (message: OutgoingMessage) => boolean = () => false) {
+  const calls: Array<{ messages: readonly OutgoingMessage[]; deadline: number }> = [];
+  const producer: MessageProducer = {
+    async deliver(messages, deadline): Promise<Delivery> {
+      calls.push({ messages, deadline });
+      const acknowledged = messages.map((m) => !fails(m));
+      return {
+        acknowledged,
+        errors: acknowledged.every(Boolean) ? [] : [new Error('broker gone')],
+      };
+    },
+  };
+  return { producer, calls };
+}
+
+const seq = (event: KinesisStreamEvent, i: number) => event.Records[i]?.kinesis.sequenceNumber;
+
+describe('handler', () => {
+  it('produces every valid span keyed by traceId and answers success', async () => {
+    const spans = [encodeSpan({ traceId: 'a' }), encodeSpan({ traceId: 'b' })];
+    const { producer, calls } = recordingProducer();
+
+    const response = await createHandler(config, producer)(kinesisEvent(spans), lambdaContext());
+
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(calls[0]?.messages.map((m) => [m.topic, m.key?.toString(), m.value])).toEqual([
+      ['proto-spans', 'a', spans[0]],
+      ['proto-spans', 'b', spans[1]],
+    ]);
+  });
+
+  it('names the earliest record with an unacknowledged span, never an invalid or earlier one', async () => {
+    const event = kinesisEvent([
+      encodeSpan({ traceId: 'ok-0' }),
+      encodeSpan({ serviceName: '' }), // invalid: refused for good, never named
+      encodeSpan({ traceId: 'fail-2' }),
+      encodeSpan({ traceId: 'ok-3' }),
+      encodeSpan({ traceId: 'fail-4' }),
+    ]);
+    const { producer } = recordingProducer((m) => m.key?.toString().startsWith('fail') ?? false);
+
+    const response = await createHandler(config, producer)(event, lambdaContext());
+
+    expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: seq(event, 2) }] });
+  });
+
+  it('names a KPL record when any one of its sub-records was not acknowledged', async () => {
+    const event: KinesisStreamEvent = {
+      Records: [
+        kinesisRecord(encodeSpan(), { position: 0 }),
+        kinesisRecord(
+          kplAggregate([encodeSpan({ traceId: 'fine' }), encodeSpan({ traceId: 'lost' })]),
+          { position: 1 },
+        ),
+      ],
+    };
+    const { producer } = recordingProducer((m) => m.key?.toString() === 'lost');
+
+    const response = await createHandler(config, producer)(event, lambdaContext());
+
+    expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: seq(event, 1) }] });
+  });
+
+  it('answers success for a batch of only invalid records, producing nothing', async () => {
+    const event = kinesisEvent([encodeSpan({ traceId: '' }), Buffer.from('garbage')]);
+    const { producer, calls } = recordingProducer(() => true);
+
+    const response = await createHandler(config, producer)(event, lambdaContext());
+
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(calls[0]?.messages).toEqual([]);
+  });
+
+  it('gives the producer the invocation deadline less the margin', async () => {
+    const { producer, calls } = recordingProducer();
+    const before = Date.now();
+
+    await createHandler(config, producer)(kinesisEvent([encodeSpan()]), lambdaContext(10_000));
+
+    const deadline = calls[0]?.deadline ?? 0;
+    expect(deadline).toBeGreaterThanOrEqual(before + 10_000 - 500 - 50);
+    expect(deadline).toBeLessThanOrEqual(Date.now() + 10_000 - 500);
+  });
+
+  it('survives an event without Records', async () => {
+    const { producer } = recordingProducer();
+
+    const response = await createHandler(config, producer)(
+      {} as KinesisStreamEvent,
+      lambdaContext(),
+    );
+
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+  });
+
+  it('flushes metrics even when producing throws', async () => {
+    const flush = vi.spyOn(metrics, 'publishStoredMetrics');
+    const producer: MessageProducer = { deliver: () => Promise.reject(new Error('bug')) };
+
+    await expect(
+      createHandler(config, producer)(kinesisEvent([encodeSpan()]), lambdaContext()),
+    ).rejects.toThrow('bug');
+    expect(flush).toHaveBeenCalled();
+  });
+});
