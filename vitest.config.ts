@@ -7,6 +7,13 @@ import { defineConfig } from 'vitest/config';
  *   started once by the global setup and shared by the files, one topic per test;
  * - cdk: assertion tests on the synthesized stack.
  */
+// The function's own logs and EMF metrics go to stdout, bypassing vitest's capture; keep the
+// test output readable unless a developer asks for them (POWERTOOLS_LOG_LEVEL=DEBUG npm test).
+const quiet = {
+  POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+  POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+};
+
 export default defineConfig({
   test: {
     projects: [
@@ -15,6 +22,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
           environment: 'node',
+          env: quiet,
         },
       },
       {
@@ -22,6 +30,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           environment: 'node',
+          env: quiet,
           globalSetup: ['test/harness/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,

@@ -51,6 +51,8 @@ export class DeadlineExceeded extends Error {
  * invocation waits behind a dead connection.
  */
 export class WarmProducer implements MessageProducer {
+  /** How often this container connected and rebuilt its producer: a warm one stays at 1 and 0. */
+  readonly stats = { connects: 0, rebuilds: 0 };
   private producer: Producer | undefined;
   private connected: Promise<void> | undefined;
   private connection: Promise<ConnectionOptions> | undefined;
@@ -115,7 +117,13 @@ export class WarmProducer implements MessageProducer {
 
   private async connect(): Promise<Producer> {
     if (this.connected === undefined) {
-      const connecting = this.createProducer().then((producer) => producer.connect());
+      const started = Date.now();
+      const connecting = this.createProducer()
+        .then((producer) => producer.connect())
+        .then(() => {
+          this.stats.connects++;
+          logger.info('Connected to Kafka', { ms: Date.now() - started, ...this.stats });
+        });
       this.connected = connecting;
       connecting.catch(() => {
         if (this.connected === connecting) this.connected = undefined;
@@ -185,6 +193,7 @@ export class WarmProducer implements MessageProducer {
     if (error instanceof DeadlineExceeded && this.producer) {
       const stale = this.producer;
       this.producer = undefined;
+      this.stats.rebuilds++;
       stale.disconnect().catch(() => {
         // Its sockets are already unusable; nothing to report.
       });

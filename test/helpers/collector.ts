@@ -1,0 +1,38 @@
+import { vi } from 'vitest';
+import { type Config, loadConfig } from '../../lambda/config.js';
+import type { KinesisHandler } from '../../lambda/handler.js';
+import { WarmProducer } from '../../lambda/producer.js';
+
+/** A handler as Lambda would build it from `env`, with its producer exposed for inspection. */
+export interface Collector {
+  config: Config;
+  producer: WarmProducer;
+  handler: KinesisHandler;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the real handler and warm producer for a local plaintext broker. `lambda/handler.ts`
+ * reads process.env when loaded, as Lambda's init does, so a valid environment is stubbed first.
+ */
+export async function collector(
+  brokers: string[],
+  env: Record<string, string> = {},
+): Promise<Collector> {
+  const fullEnv = {
+    KAFKA_BROKERS: brokers.join(','),
+    KAFKA_SSL: 'false',
+    KAFKA_SASL_MECHANISM: 'none',
+    ...env,
+  };
+  for (const [name, value] of Object.entries(fullEnv)) vi.stubEnv(name, value);
+  const { createHandler } = await import('../../lambda/handler.js');
+  const config = loadConfig(fullEnv);
+  const producer = new WarmProducer(config.kafka);
+  return {
+    config,
+    producer,
+    handler: createHandler(config, producer),
+    close: () => producer.close(),
+  };
+}
