@@ -25,6 +25,11 @@ export interface KafkaSettings {
   brokers: string[];
   /** `KAFKA_TOPIC`, default `proto-spans` (the original collector's). */
   topic: string;
+  /**
+   * `KAFKA_DLQ_TOPIC`, default `proto-spans-dlq`; `none` turns dead letters off (refused records
+   * are then only counted and logged). Every refused record goes there with its bytes as received.
+   */
+  deadLetterTopic?: string;
   /** `KAFKA_CLIENT_ID`, default `haystack-kinesis-collector`: shows in broker logs and quotas. */
   clientId: string;
   /** `KAFKA_ACKS`, default `all` (-1): wait for every in-sync replica. `1`: the leader only. */
@@ -102,6 +107,7 @@ export function loadConfig(env: Env): Config {
       'a Kafka topic name: 1-249 of a-z A-Z 0-9 . _ -',
     ),
     clientId: read.string('KAFKA_CLIENT_ID', 'haystack-kinesis-collector'),
+    deadLetterTopic: readDeadLetterTopic(read),
     acks: read.acks('KAFKA_ACKS'),
     compression: read.oneOf('KAFKA_COMPRESSION', 'none', COMPRESSIONS),
     ssl,
@@ -112,6 +118,11 @@ export function loadConfig(env: Env): Config {
     maxBatchBytes: read.int('KAFKA_MAX_BATCH_BYTES', 1_000_000, 1024, 100_000_000),
     maxInFlight: read.int('KAFKA_MAX_IN_FLIGHT', 5, 1, 100),
   };
+  if (kafka.deadLetterTopic === kafka.topic) {
+    problems.push(
+      `KAFKA_DLQ_TOPIC="${kafka.deadLetterTopic}" is the span topic: use another topic, or none`,
+    );
+  }
   if (sslCaFile !== undefined) {
     if (!ssl)
       problems.push(
@@ -128,6 +139,16 @@ export function loadConfig(env: Env): Config {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return { kafka, deadlineMarginMs };
+}
+
+function readDeadLetterTopic(read: Reader): string | undefined {
+  const topic = read.matching(
+    'KAFKA_DLQ_TOPIC',
+    'proto-spans-dlq',
+    /^(none|[a-zA-Z0-9._-]{1,249})$/,
+    'a Kafka topic name, or none to turn dead letters off',
+  );
+  return topic === 'none' ? undefined : topic;
 }
 
 function readSasl(read: Reader, env: Env): SaslSettings {

@@ -1,7 +1,9 @@
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { type Config, loadConfig } from './config.js';
+import { deadLetters } from './dead-letters.js';
 import { batchResponse, earliestUnacknowledged } from './failures.js';
-import { spanMessages } from './messages.js';
+import { describeKafkaError } from './kafka-errors.js';
+import { type OutgoingMessage, spanMessages } from './messages.js';
 import { type MessageProducer, WarmProducer } from './producer.js';
 import { readRecords } from './records.js';
 import { checkSpans } from './spans.js';
@@ -16,10 +18,11 @@ import {
 
 /**
  * The Lambda entry point: a batch of Kinesis records in, Haystack spans out to Kafka keyed by
- * TraceId, and a partial batch failure response naming the earliest record Kafka did not
- * acknowledge, so Lambda re-delivers exactly what is not stored yet.
+ * TraceId, refused records out to the dead-letter topic, and a partial batch failure response
+ * naming the earliest record Kafka did not fully acknowledge, so Lambda re-delivers exactly
+ * what is not stored yet.
  *
- *   event -> records -> spans -> messages -> produce -> batch response
+ *   event -> records -> spans -> messages (+ dead letters) -> produce -> batch response
  */
 export type KinesisHandler = (
   event: KinesisStreamEvent,
@@ -31,6 +34,7 @@ export function createHandler(
   config: Config,
   producer: MessageProducer = new WarmProducer(config.kafka),
 ): KinesisHandler {
+  const { kafka } = config;
   let coldStart = true;
   return async (event, context) => {
     const deadline = Date.now() + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
@@ -46,27 +50,33 @@ export function createHandler(
       );
 
       const spans = checkSpans(userRecords, rejected);
-      const messages = spanMessages(
-        spans,
-        config.kafka.topic,
-        config.kafka.maxBatchBytes,
-        rejected,
-      );
-      reportRejected(rejected, (i) => records[i]?.kinesis?.sequenceNumber);
+      const spanOut = spanMessages(spans, kafka.topic, kafka.maxBatchBytes, rejected);
+      const letters = kafka.deadLetterTopic
+        ? deadLetters(rejected, records, kafka.deadLetterTopic, kafka.maxBatchBytes)
+        : [];
+      reportRejected(rejected, (i) => records[i]?.kinesis?.sequenceNumber, kafka.deadLetterTopic);
 
+      const messages = spanOut.concat(letters);
       const started = Date.now();
       const { acknowledged, errors } = await producer.deliver(messages, deadline);
-      const produced = acknowledged.filter(Boolean).length;
-      countDelivery(spans.length, produced, messages.length - produced, Date.now() - started);
+      const acked = countAcknowledged(messages, acknowledged, kafka.topic);
+      countDelivery(
+        spans.length,
+        acked.spans,
+        acked.letters,
+        messages.length - acked.spans - acked.letters,
+        Date.now() - started,
+      );
 
       const failed = earliestUnacknowledged(messages, acknowledged);
       if (failed !== undefined) {
         logger.error(
-          'Kafka did not acknowledge every span; Lambda re-delivers from the first record not stored',
+          'Kafka did not acknowledge every message; Lambda re-delivers from the first record not stored',
           {
             sequenceNumber: records[failed]?.kinesis.sequenceNumber,
-            unacknowledged: messages.length - produced,
-            errors: errors.map(({ name, message }) => ({ name, message })),
+            unacknowledged: messages.length - acked.spans - acked.letters,
+            topics: [...new Set(messages.map((m) => m.topic))],
+            errors: errors.map(describeKafkaError),
           },
         );
       }
@@ -76,6 +86,21 @@ export function createHandler(
       metrics.publishStoredMetrics();
     }
   };
+}
+
+function countAcknowledged(
+  messages: readonly OutgoingMessage[],
+  acknowledged: readonly boolean[],
+  spanTopic: string,
+) {
+  let spans = 0;
+  let letters = 0;
+  for (let i = 0; i < messages.length; i++) {
+    if (!acknowledged[i]) continue;
+    if ((messages[i] as OutgoingMessage).topic === spanTopic) spans++;
+    else letters++;
+  }
+  return { spans, letters };
 }
 
 /** Configuration is read at cold start: a bad variable fails the init with a message naming it. */

@@ -26,11 +26,17 @@ export function messageBytes(message: OutgoingMessage): number {
   let bytes = RECORD_OVERHEAD_BYTES + message.value.length + (message.key?.length ?? 0);
   if (message.headers) {
     for (const [name, value] of Object.entries(message.headers)) {
-      bytes +=
-        10 + Buffer.byteLength(name) + (value === undefined ? 0 : Buffer.byteLength(String(value)));
+      bytes += 10 + Buffer.byteLength(name) + headerValueBytes(value);
     }
   }
   return bytes;
+}
+
+function headerValueBytes(value: string | Buffer | (string | Buffer)[] | undefined): number {
+  if (value === undefined) return 0;
+  if (Array.isArray(value))
+    return value.reduce((sum, item) => sum + 10 + Buffer.byteLength(item), 0);
+  return Buffer.byteLength(value);
 }
 
 /**

@@ -5,11 +5,11 @@ import {
   type Message,
   type PartitionerArgs,
   type Producer,
-  type TopicMessages,
 } from 'kafkajs';
 import { kafkajsCompression, registerCodecs } from './codecs.js';
 import type { KafkaSettings } from './config.js';
 import { type ConnectionOptions, connectionOptions, type SecretReader } from './connection.js';
+import { DeadlineExceeded, withDeadline } from './deadline.js';
 import { BATCH_OVERHEAD_BYTES, messageBytes, type OutgoingMessage } from './messages.js';
 import { javaPartition } from './partitioner.js';
 import { logger } from './telemetry.js';
@@ -25,14 +25,6 @@ export interface Delivery {
 /** Produces one invocation's messages; {@link WarmProducer} is the real one. */
 export interface MessageProducer {
   deliver(messages: readonly OutgoingMessage[], deadline: number): Promise<Delivery>;
-}
-
-/** The deadline passed before Kafka answered: the request may still land, so it counts as not acknowledged. */
-export class DeadlineExceeded extends Error {
-  constructor(what: string) {
-    super(`${what} did not finish before the invocation's deadline`);
-    this.name = 'DeadlineExceeded';
-  }
 }
 
 /**
@@ -170,7 +162,12 @@ export class WarmProducer implements MessageProducer {
     deadline: number,
   ): Promise<unknown> {
     return producer.sendBatch({
-      topicMessages: groupByTopic(messages, start, end),
+      topicMessages: [
+        {
+          topic: (messages[start] as OutgoingMessage).topic,
+          messages: toKafkaMessages(messages, start, end),
+        },
+      ],
       acks: this.settings.acks,
       compression: kafkajsCompression(this.settings.compression),
       // How long the broker may wait for replicas: never past our deadline.
@@ -202,9 +199,11 @@ export class WarmProducer implements MessageProducer {
 }
 
 /**
- * Cuts the messages, in order, into produce requests of at most `maxBatchBytes`, as
- * `[start, end)` index ranges. A request's records for one partition form one record batch,
- * which the broker refuses over its `message.max.bytes`.
+ * Cuts the messages, in order, into produce requests as `[start, end)` index ranges: a new
+ * request starts where the topic changes (so a problem with one topic, say a missing dead-letter
+ * topic, does not fail the spans of another) and before a request would exceed `maxBatchBytes`
+ * (a request's records for one partition form one record batch, which the broker refuses over
+ * its `message.max.bytes`).
  */
 export function planRequests(
   messages: readonly OutgoingMessage[],
@@ -214,8 +213,9 @@ export function planRequests(
   let start = 0;
   let bytes = BATCH_OVERHEAD_BYTES;
   for (let i = 0; i < messages.length; i++) {
-    const size = messageBytes(messages[i] as OutgoingMessage);
-    if (i > start && bytes + size > maxBatchBytes) {
+    const message = messages[i] as OutgoingMessage;
+    const size = messageBytes(message);
+    if (i > start && (bytes + size > maxBatchBytes || message.topic !== messages[start]?.topic)) {
       requests.push([start, i]);
       start = i;
       bytes = BATCH_OVERHEAD_BYTES;
@@ -226,22 +226,17 @@ export function planRequests(
   return requests;
 }
 
-function groupByTopic(
+function toKafkaMessages(
   messages: readonly OutgoingMessage[],
   start: number,
   end: number,
-): TopicMessages[] {
-  const byTopic = new Map<string, Message[]>();
+): Message[] {
+  const out: Message[] = new Array(end - start);
   for (let i = start; i < end; i++) {
-    const { topic, key, value, headers } = messages[i] as OutgoingMessage;
-    let list = byTopic.get(topic);
-    if (list === undefined) {
-      list = [];
-      byTopic.set(topic, list);
-    }
-    list.push(headers ? { key, value, headers } : { key, value });
+    const { key, value, headers } = messages[i] as OutgoingMessage;
+    out[i - start] = headers ? { key, value, headers } : { key, value };
   }
-  return Array.from(byTopic, ([topic, list]) => ({ topic, messages: list }));
+  return out;
 }
 
 /** kafkajs partitioner: Java's choice for keyed messages (lambda/partitioner.ts), round robin otherwise. */
@@ -253,29 +248,6 @@ function javaCompatiblePartitioner() {
     if (key === null || key === undefined) return unkeyed++ % partitions;
     return javaPartition(typeof key === 'string' ? Buffer.from(key) : key, partitions);
   };
-}
-
-/** Waits for `work` until `deadline` (epoch ms); past it, rejects with {@link DeadlineExceeded}. */
-export async function withDeadline<T>(
-  work: Promise<T>,
-  deadline: number,
-  what: string,
-): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new DeadlineExceeded(what)),
-      Math.max(0, deadline - Date.now()),
-    );
-  });
-  work.catch(() => {
-    // The caller sees the error through the race below, or has moved on after the deadline.
-  });
-  try {
-    return await Promise.race([work, expired]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function asError(error: unknown): Error {

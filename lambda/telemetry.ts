@@ -31,7 +31,9 @@ export const MetricName = {
   invalidSpans: 'invalid.span',
   /** Spans acknowledged by Kafka. */
   producedSpans: 'produced.span',
-  /** Spans Kafka did not acknowledge in time; their records are re-delivered. */
+  /** Refused records whose dead letter Kafka acknowledged. */
+  deadLettered: 'dead-lettered.span',
+  /** Messages (spans and dead letters) Kafka did not acknowledge in time; their records are re-delivered. */
   produceFailures: 'produce.failure.span',
   /** Invocations that answered with a partial batch failure. */
   batchFailures: 'batch.failure',
@@ -62,6 +64,7 @@ export function countReceived(
 export function reportRejected(
   rejected: readonly Rejected[],
   sequenceNumberOf: (recordIndex: number) => string | undefined,
+  deadLetterTopic: string | undefined,
 ): void {
   metrics.addMetric(MetricName.invalidSpans, MetricUnit.Count, rejected.length);
   if (rejected.length === 0) return;
@@ -70,8 +73,9 @@ export function reportRejected(
   for (const [reason, count] of byReason) {
     metrics.addMetric(`${MetricName.invalidSpans}.${reason}`, MetricUnit.Count, count);
   }
-  logger.warn('Invalid spans refused; they are counted, not retried', {
+  logger.warn('Invalid spans refused; they are not retried', {
     invalid: rejected.length,
+    deadLetterTopic: deadLetterTopic ?? 'none (dead letters are off: counted and logged only)',
     byReason: Object.fromEntries(byReason),
     examples: rejected.slice(0, REJECTION_EXAMPLES).map(({ recordIndex, subIndex, reason }) => ({
       sequenceNumber: sequenceNumberOf(recordIndex),
@@ -84,11 +88,13 @@ export function reportRejected(
 export function countDelivery(
   valid: number,
   produced: number,
+  deadLettered: number,
   failed: number,
   produceMs: number,
 ): void {
   metrics.addMetric(MetricName.validSpans, MetricUnit.Count, valid);
   metrics.addMetric(MetricName.producedSpans, MetricUnit.Count, produced);
+  metrics.addMetric(MetricName.deadLettered, MetricUnit.Count, deadLettered);
   metrics.addMetric(MetricName.produceFailures, MetricUnit.Count, failed);
   metrics.addMetric(MetricName.produceTime, MetricUnit.Milliseconds, produceMs);
 }

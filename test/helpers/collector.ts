@@ -14,6 +14,7 @@ export interface Collector {
 /**
  * Builds the real handler and warm producer for a local plaintext broker. `lambda/handler.ts`
  * reads process.env when loaded, as Lambda's init does, so a valid environment is stubbed first.
+ * Dead letters are off unless `env` names a `KAFKA_DLQ_TOPIC` (which the test must create).
  */
 export async function collector(
   brokers: string[],
@@ -23,6 +24,7 @@ export async function collector(
     KAFKA_BROKERS: brokers.join(','),
     KAFKA_SSL: 'false',
     KAFKA_SASL_MECHANISM: 'none',
+    KAFKA_DLQ_TOPIC: 'none',
     ...env,
   };
   for (const [name, value] of Object.entries(fullEnv)) vi.stubEnv(name, value);

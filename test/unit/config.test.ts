@@ -21,6 +21,7 @@ describe('loadConfig', () => {
     expect(kafka).toEqual({
       brokers: ['b-1.msk:9098', 'b-2.msk:9098'],
       topic: 'proto-spans',
+      deadLetterTopic: 'proto-spans-dlq',
       clientId: 'haystack-kinesis-collector',
       acks: -1,
       compression: 'none',
@@ -70,6 +71,18 @@ describe('loadConfig', () => {
     expect(deadlineMarginMs).toBe(250);
   });
 
+  it('turns dead letters off only when asked to', () => {
+    expect(
+      loadConfig({ ...MINIMAL, KAFKA_DLQ_TOPIC: 'none' }).kafka.deadLetterTopic,
+    ).toBeUndefined();
+    expect(loadConfig({ ...MINIMAL, KAFKA_DLQ_TOPIC: 'spans.dead' }).kafka.deadLetterTopic).toBe(
+      'spans.dead',
+    );
+    expect(loadConfig({ ...MINIMAL, KAFKA_DLQ_TOPIC: '' }).kafka.deadLetterTopic).toBe(
+      'proto-spans-dlq',
+    );
+  });
+
   it('reads a CA bundle from a file', () => {
     const { kafka } = loadConfig({ ...MINIMAL, KAFKA_SSL_CA_FILE: 'package.json' });
 
@@ -86,6 +99,14 @@ describe('loadConfig', () => {
     [
       { ...MINIMAL, KAFKA_TOPIC: 'spans/with/slashes' },
       'KAFKA_TOPIC="spans/with/slashes" is not accepted',
+    ],
+    [
+      { ...MINIMAL, KAFKA_DLQ_TOPIC: 'dead letters' },
+      'KAFKA_DLQ_TOPIC="dead letters" is not accepted: use a Kafka topic name, or none',
+    ],
+    [
+      { ...MINIMAL, KAFKA_DLQ_TOPIC: 'proto-spans' },
+      'KAFKA_DLQ_TOPIC="proto-spans" is the span topic',
     ],
     [{ ...MINIMAL, KAFKA_ACKS: '0' }, 'KAFKA_ACKS="0" is not accepted: use all (or -1) or 1'],
     [

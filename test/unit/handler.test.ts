@@ -64,7 +64,7 @@ describe('handler', () => {
   it('names the earliest record with an unacknowledged span, never an invalid or earlier one', async () => {
     const event = kinesisEvent([
       encodeSpan({ traceId: 'ok-0' }),
-      encodeSpan({ serviceName: '' }), // invalid: refused for good, never named
+      encodeSpan({ serviceName: '' }), // invalid: dead-lettered (stored), never named
       encodeSpan({ traceId: 'fail-2' }),
       encodeSpan({ traceId: 'ok-3' }),
       encodeSpan({ traceId: 'fail-4' }),
@@ -93,11 +93,39 @@ describe('handler', () => {
     expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: seq(event, 1) }] });
   });
 
-  it('answers success for a batch of only invalid records, producing nothing', async () => {
-    const event = kinesisEvent([encodeSpan({ traceId: '' }), Buffer.from('garbage')]);
-    const { producer, calls } = recordingProducer(() => true);
+  it('dead-letters every invalid record after the spans and answers success once all are stored', async () => {
+    const bad = [encodeSpan({ traceId: '' }), Buffer.from('garbage')];
+    const event = kinesisEvent([bad[0] as Buffer, encodeSpan({ traceId: 'ok' }), bad[1] as Buffer]);
+    const { producer, calls } = recordingProducer();
 
     const response = await createHandler(config, producer)(event, lambdaContext());
+
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(
+      calls[0]?.messages.map((m) => [m.recordIndex, m.topic, m.headers?.['dlq.reason']]),
+    ).toEqual([
+      [1, 'proto-spans', undefined],
+      [0, 'proto-spans-dlq', 'missing-trace-id'],
+      [2, 'proto-spans-dlq', 'undecodable'],
+    ]);
+    expect(calls[0]?.messages[1]?.value).toEqual(bad[0]);
+  });
+
+  it('names a refused record when its dead letter was not stored', async () => {
+    const event = kinesisEvent([encodeSpan(), encodeSpan({ spanId: '' }), encodeSpan()]);
+    const { producer } = recordingProducer((m) => m.topic === 'proto-spans-dlq');
+
+    const response = await createHandler(config, producer)(event, lambdaContext());
+
+    expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: seq(event, 1) }] });
+  });
+
+  it('with dead letters off, only counts invalid records and never names them', async () => {
+    const event = kinesisEvent([encodeSpan({ traceId: '' }), Buffer.from('garbage')]);
+    const { producer, calls } = recordingProducer(() => true);
+    const noDlq = loadConfig({ ...process.env, KAFKA_DLQ_TOPIC: 'none' });
+
+    const response = await createHandler(noDlq, producer)(event, lambdaContext());
 
     expect(response).toStrictEqual({ batchItemFailures: [] });
     expect(calls[0]?.messages).toEqual([]);

@@ -77,6 +77,16 @@ describe('planRequests', () => {
     ]);
   });
 
+  it('starts a new request where the topic changes', () => {
+    const spans = [sized(0, 10), sized(2, 10)];
+    const letters = [{ ...sized(1, 10), topic: 'dlq' }];
+
+    expect(planRequests([...spans, ...letters], 10_000)).toEqual([
+      [0, 2],
+      [2, 3],
+    ]);
+  });
+
   it('plans nothing for no messages', () => {
     expect(planRequests([], 1000)).toEqual([]);
   });
