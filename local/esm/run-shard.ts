@@ -17,6 +17,8 @@ export interface RunShardOptions extends MappingOptions {
   onFailure?: (record: OnFailureRecord) => void | Promise<void>;
   /** Called after every invocation, for progress reporting. */
   onInvocation?: (report: InvocationReport) => void;
+  /** Called whenever the checkpoint moves forward (records done or given up), with the new one. */
+  onCheckpoint?: (sequenceNumber: string) => void;
   /** Clock for record age, epoch ms; default `Date.now`. */
   now?: () => number;
   /** Shown in the context's `functionName`. */
@@ -78,12 +80,17 @@ export async function runShard(
   options: RunShardOptions = {},
 ): Promise<ShardRun> {
   const settings = mappingSettings(pickMappingOptions(options));
-  const { signal, onFailure, onInvocation, now = Date.now } = options;
+  const { signal, onFailure, onInvocation, onCheckpoint, now = Date.now } = options;
   const reader = new ShardReader(source);
   const stats = emptyStats();
   const discarded: OnFailureRecord[] = [];
   const pending: Redelivery[] = [];
   let checkpoint = options.startAfterSequenceNumber;
+  const advance = (sequenceNumber: string | undefined): void => {
+    if (sequenceNumber === undefined) return;
+    checkpoint = sequenceNumber;
+    onCheckpoint?.(sequenceNumber);
+  };
 
   const giveUp = async (
     records: readonly KinesisStreamRecord[],
@@ -94,7 +101,7 @@ export async function runShard(
     const record = onFailureRecord(records, source.shardId, condition, invocations, lastError);
     discarded.push(record);
     stats.recordsDiscarded += records.length;
-    checkpoint = records.at(-1)?.kinesis.sequenceNumber;
+    advance(records.at(-1)?.kinesis.sequenceNumber);
     await onFailure?.(record);
   };
   const exhausted = (attempts: number): boolean =>
@@ -147,7 +154,7 @@ export async function runShard(
     const attempts = head?.attempts ?? 0;
     const invocations = (head?.invocations ?? 0) + 1;
     if (outcome.kind === 'success') {
-      checkpoint = lastSequenceNumber(batch);
+      advance(lastSequenceNumber(batch));
       stats.recordsCheckpointed += batch.length;
       replaceHead(head);
       continue;
@@ -157,7 +164,7 @@ export async function runShard(
       stats.partialFailures++;
       const progressed = outcome.index > 0;
       if (progressed) {
-        checkpoint = (batch[outcome.index - 1] as KinesisStreamRecord).kinesis.sequenceNumber;
+        advance((batch[outcome.index - 1] as KinesisStreamRecord).kinesis.sequenceNumber);
         stats.recordsCheckpointed += outcome.index;
       }
       const rest = batch.slice(outcome.index);
@@ -247,6 +254,7 @@ function pickMappingOptions(options: RunShardOptions): MappingOptions {
     startAfterSequenceNumber: _start,
     onFailure: _onFailure,
     onInvocation: _onInvocation,
+    onCheckpoint: _onCheckpoint,
     now: _now,
     functionName: _functionName,
     ...mapping

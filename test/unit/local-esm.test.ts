@@ -435,6 +435,21 @@ describe('runShard: ordering and re-reads', () => {
     expect(run.stats.recordsCheckpointed).toBe(90);
   });
 
+  it('reports every checkpoint move: whole batches, partial progress and give-ups', async () => {
+    const shard = new MemoryShard(payloads(6));
+    const moves: string[] = [];
+    const { handler } = recording(failingOnce('r4', Number.POSITIVE_INFINITY));
+
+    await runShard(shard, handler, {
+      batchSize: 3,
+      maxRetryAttempts: 0,
+      onCheckpoint: (seq) => moves.push(seq),
+    });
+
+    // r0-r2 done; r3 done and r4-r5 given up after the partial failure.
+    expect(moves).toStrictEqual([2, 3, 5].map((i) => shard.sequenceNumberAt(i)));
+  });
+
   it('continues after a given checkpoint when asked to', async () => {
     const shard = new MemoryShard(payloads(5));
     const { calls, handler } = recording();
