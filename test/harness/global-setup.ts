@@ -1,0 +1,28 @@
+import { randomBytes } from 'node:crypto';
+import type { TestProject } from 'vitest/node';
+import { startKafka } from './kafka/broker.js';
+
+/**
+ * Vitest global setup of the integration project: one Kafka broker for all test files,
+ * with every listener the suites need (PLAINTEXT, SSL, SASL_SSL with SCRAM and PLAIN
+ * users), so security tests need no broker of their own. The Kafka release comes from
+ * env `KAFKA_VERSION` (default `DEFAULT_KAFKA_VERSION`, see kafka/jars.ts).
+ *
+ * Tests read the connection details with `sharedKafka()` from context.ts.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const broker = await startKafka({
+    ssl: true,
+    saslScram: { username: 'harness-scram', password: randomBytes(12).toString('hex') },
+    saslPlain: { username: 'harness-plain', password: randomBytes(12).toString('hex') },
+  });
+  const { jarsMs, prepareMs, readyMs } = broker.timings;
+  console.log(
+    `[harness] Kafka ${broker.version} ready at ${broker.brokers.join(',')} ` +
+      `(jars ${jarsMs} ms, format ${prepareMs} ms, start ${readyMs} ms; log ${broker.logFile})`,
+  );
+  project.provide('kafka', broker.info());
+  return async () => {
+    await broker.stop();
+  };
+}

@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { type IHeaders, Kafka, type KafkaConfig, logLevel } from 'kafkajs';
+
+/** A topic name unique to this run, so tests sharing one broker never see each other's data. */
+export function randomTopic(prefix = 'test'): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Options of {@link createTopic}. */
+export interface CreateTopicOptions {
+  /** Defaults to 1, the only value a single broker accepts. */
+  replicationFactor?: number;
+  /** Topic-level configs, e.g. `{ 'max.message.bytes': '2000000' }`. */
+  configs?: Record<string, string>;
+  /**
+   * Connection settings other than `brokers` (SSL, SASL…). `brokers` must then be the
+   * bootstrap of the matching listener, e.g. `listeners.saslSsl`, not the PLAINTEXT one.
+   */
+  kafka?: Omit<KafkaConfig, 'brokers'>;
+  /** Overall deadline; defaults to 30 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Creates a topic and returns once every partition has a leader and the topic is visible
+ * in metadata, so a producer started right after never gets UNKNOWN_TOPIC_OR_PARTITION.
+ * Throws if the topic already exists: a clash means a test reused a name by mistake.
+ */
+export async function createTopic(
+  brokers: string[],
+  name: string,
+  partitions = 1,
+  options: CreateTopicOptions = {},
+): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  const admin = client(brokers, options.kafka).admin();
+  await admin.connect();
+  try {
+    const created = await admin.createTopics({
+      waitForLeaders: true,
+      timeout: timeoutMs,
+      topics: [
+        {
+          topic: name,
+          numPartitions: partitions,
+          replicationFactor: options.replicationFactor ?? 1,
+          configEntries: Object.entries(options.configs ?? {}).map(([n, value]) => ({
+            name: n,
+            value,
+          })),
+        },
+      ],
+    });
+    if (!created) throw new Error(`Topic ${name} already exists`);
+    for (;;) {
+      const ready = await admin
+        .fetchTopicMetadata({ topics: [name] })
+        .then(({ topics }) => {
+          const found = topics.find((t) => t.name === name)?.partitions ?? [];
+          return found.length === partitions && found.every((p) => p.leader >= 0);
+        })
+        .catch(() => false);
+      if (ready) return;
+      if (Date.now() > deadline) {
+        throw new Error(`Topic ${name} has no leader for all ${partitions} partitions in time`);
+      }
+      await sleep(100);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** One record as read back by {@link readAll}. */
+export interface ReadMessage {
+  partition: number;
+  /** Kafka offsets are int64; kafkajs gives them as decimal strings. */
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  timestamp: string;
+}
+
+/** Options of {@link readAll}. */
+export interface ReadAllOptions {
+  /** How long to keep listening after the expected count, to catch duplicates. Default 500 ms. */
+  graceMs?: number;
+  /** Connection settings other than `brokers` (SSL, SASL…); see {@link CreateTopicOptions.kafka}. */
+  kafka?: Omit<KafkaConfig, 'brokers'>;
+}
+
+/**
+ * Reads a topic from the beginning with a fresh consumer group until `expectedCount`
+ * records arrived, then listens `graceMs` longer so unexpected extras (duplicates from
+ * retries) are returned too, and the caller's length assertion can catch them.
+ *
+ * Records are sorted by partition, then offset. Throws with the count received when
+ * fewer than `expectedCount` arrive within `timeoutMs`.
+ */
+export async function readAll(
+  brokers: string[],
+  topic: string,
+  expectedCount: number,
+  timeoutMs = 30_000,
+  options: ReadAllOptions = {},
+): Promise<ReadMessage[]> {
+  const consumer = client(brokers, options.kafka).consumer({
+    groupId: `harness-read-${randomBytes(6).toString('hex')}`,
+    maxWaitTimeInMs: 100,
+    allowAutoTopicCreation: false,
+  });
+  const messages: ReadMessage[] = [];
+  let wake: (() => void) | undefined;
+  const enough = new Promise<void>((resolve) => {
+    wake = resolve;
+  });
+  const joined = new Promise<void>((resolve) => {
+    consumer.on(consumer.events.GROUP_JOIN, () => resolve());
+  });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ partition, message }) => {
+        messages.push({
+          partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          headers: message.headers ?? {},
+          timestamp: message.timestamp,
+        });
+        if (messages.length >= expectedCount) wake?.();
+      },
+    });
+    // Nothing to wait for when no record is expected, but the group must have joined
+    // or "no records" would only mean "not looked yet".
+    if (expectedCount <= 0) void joined.then(() => wake?.());
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    if ((await Promise.race([enough, timedOut])) === 'timeout') {
+      throw new Error(
+        `readAll(${topic}): got ${messages.length} of ${expectedCount} messages within ${timeoutMs} ms`,
+      );
+    }
+    await sleep(options.graceMs ?? 500);
+  } finally {
+    clearTimeout(timer);
+    await consumer.disconnect();
+  }
+  return messages.sort((a, b) => a.partition - b.partition || compareOffsets(a.offset, b.offset));
+}
+
+function compareOffsets(a: string, b: string): number {
+  const d = BigInt(a) - BigInt(b);
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+}
+
+function client(brokers: string[], config: Omit<KafkaConfig, 'brokers'> = {}): Kafka {
+  return new Kafka({ clientId: 'test-harness', logLevel: logLevel.NOTHING, ...config, brokers });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
