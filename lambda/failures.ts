@@ -32,8 +32,18 @@ export function batchResponse(
   failedRecordIndex: number | undefined,
 ): KinesisStreamBatchResponse {
   if (failedRecordIndex === undefined) return { batchItemFailures: [] };
-  const itemIdentifier = records[failedRecordIndex]?.kinesis.sequenceNumber;
-  // Only records with a sequence number produce messages (lambda/records.ts), so this holds;
-  // an empty identifier would make Lambda retry the whole batch, which is still safe.
+  const itemIdentifier = sequenceNumberOf(records, failedRecordIndex);
+  // A malformed record without a sequence number cannot be named; an empty identifier makes
+  // Lambda retry the whole batch, which loses nothing.
   return { batchItemFailures: [{ itemIdentifier: itemIdentifier ?? '' }] };
+}
+
+/** The record's sequence number, if the event gave it one; never throws on a malformed record. */
+export function sequenceNumberOf(
+  records: readonly KinesisStreamRecord[],
+  index: number,
+): string | undefined {
+  const sequenceNumber = (records[index] as Partial<KinesisStreamRecord> | undefined)?.kinesis
+    ?.sequenceNumber;
+  return typeof sequenceNumber === 'string' ? sequenceNumber : undefined;
 }

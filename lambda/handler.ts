@@ -1,7 +1,7 @@
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
 import { type Config, loadConfig } from './config.js';
 import { deadLetters } from './dead-letters.js';
-import { batchResponse, earliestUnacknowledged } from './failures.js';
+import { batchResponse, earliestUnacknowledged, sequenceNumberOf } from './failures.js';
 import { describeKafkaError } from './kafka-errors.js';
 import { type OutgoingMessage, spanMessages } from './messages.js';
 import { type MessageProducer, WarmProducer } from './producer.js';
@@ -54,7 +54,7 @@ export function createHandler(
       const letters = kafka.deadLetterTopic
         ? deadLetters(rejected, records, kafka.deadLetterTopic, kafka.maxBatchBytes)
         : [];
-      reportRejected(rejected, (i) => records[i]?.kinesis?.sequenceNumber, kafka.deadLetterTopic);
+      reportRejected(rejected, (i) => sequenceNumberOf(records, i), kafka.deadLetterTopic);
 
       const messages = spanOut.concat(letters);
       const started = Date.now();
@@ -73,7 +73,7 @@ export function createHandler(
         logger.error(
           'Kafka did not acknowledge every message; Lambda re-delivers from the first record not stored',
           {
-            sequenceNumber: records[failed]?.kinesis.sequenceNumber,
+            sequenceNumber: sequenceNumberOf(records, failed),
             unacknowledged: messages.length - acked.spans - acked.letters,
             topics: [...new Set(messages.map((m) => m.topic))],
             errors: errors.map(describeKafkaError),

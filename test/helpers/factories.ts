@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { RecordAggregator } from 'aws-kinesis-agg';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { type ISpan, Span, Tag } from '../../proto/haystack.generated.js';
@@ -89,8 +89,17 @@ export function kinesisEvent(
   };
 }
 
-/** A KPL aggregate of the given user records, built by aws-kinesis-agg (an independent encoder). */
+/**
+ * A KPL aggregate of the given user records, built by aws-kinesis-agg (an independent encoder).
+ * It builds nothing for zero records, so that one is framed by hand: magic, no fields, MD5.
+ */
 export function kplAggregate(userRecords: readonly Uint8Array[]): Buffer {
+  if (userRecords.length === 0) {
+    return Buffer.concat([
+      Buffer.from([0xf3, 0x89, 0x9a, 0xc2]),
+      createHash('md5').update(Buffer.alloc(0)).digest(),
+    ]);
+  }
   const aggregator = new RecordAggregator();
   for (const [i, data] of userRecords.entries()) {
     aggregator.addUserRecord({ partitionKey: `pk-${i}`, data: Buffer.from(data) });
