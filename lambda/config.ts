@@ -64,6 +64,7 @@ export interface Config {
   /**
    * `DEADLINE_MARGIN_MS`, default 1000: time kept back from the function's timeout to answer,
    * log and flush metrics. Produce requests still unacknowledged by then are reported failed.
+   * Never more than half the remaining time is kept back (see `produceBudget`).
    */
   deadlineMarginMs: number;
 }

@@ -37,7 +37,8 @@ export function createHandler(
   const { kafka } = config;
   let coldStart = true;
   return async (event, context) => {
-    const deadline = Date.now() + context.getRemainingTimeInMillis() - config.deadlineMarginMs;
+    const deadline =
+      Date.now() + produceBudget(context.getRemainingTimeInMillis(), config.deadlineMarginMs);
     if (coldStart) metrics.captureColdStartMetric();
     coldStart = false;
     try {
@@ -86,6 +87,15 @@ export function createHandler(
       metrics.publishStoredMetrics();
     }
   };
+}
+
+/**
+ * Time the invocation may spend producing: the remaining time less the margin, but never less
+ * than half the remaining time, so a function whose timeout is shorter than the margin still
+ * gets to produce instead of failing every batch at once.
+ */
+export function produceBudget(remainingMs: number, marginMs: number): number {
+  return Math.max(remainingMs - marginMs, remainingMs / 2);
 }
 
 function countAcknowledged(

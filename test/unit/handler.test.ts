@@ -142,6 +142,17 @@ describe('handler', () => {
     expect(deadline).toBeLessThanOrEqual(Date.now() + 10_000 - 500);
   });
 
+  it('keeps at most half the remaining time back when the timeout is shorter than the margin', async () => {
+    const { producer, calls } = recordingProducer();
+    const before = Date.now();
+
+    await createHandler(config, producer)(kinesisEvent([encodeSpan()]), lambdaContext(600));
+
+    const budget = (calls[0]?.deadline ?? 0) - before;
+    expect(budget).toBeGreaterThanOrEqual(250);
+    expect(budget).toBeLessThanOrEqual(300);
+  });
+
   it('survives an event without Records', async () => {
     const { producer } = recordingProducer();
 
