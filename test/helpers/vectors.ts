@@ -1,13 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Batch, Span } from '../../proto/haystack.generated.js';
+import { repoRoot } from '../harness/paths.js';
 
 /**
  * The committed test vectors of test/vectors/, made by encoders independent of ours
  * (scripts/generate-vectors.sh: protoc, opentelemetry-proto's Python code, protobuf-java-util).
  */
 
-const VECTORS = join(import.meta.dirname, '..', 'vectors');
+const VECTORS = join(repoRoot(), 'test', 'vectors');
 
 /** A vector file's bytes. */
 export function vector(name: string): Buffer {
