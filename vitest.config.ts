@@ -39,6 +39,7 @@ export default defineConfig({
           fileParallelism: false,
         },
       },
+      { test: { name: 'cdk', include: ['test/cdk/**/*.test.ts'], environment: 'node', testTimeout: 120_000 } },
     ],
   },
 });

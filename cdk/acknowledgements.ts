@@ -1,0 +1,37 @@
+import { Validations } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
+import type { CollectorStack } from './collector-stack.js';
+
+/**
+ * Every cdk-nag finding this stack accepts, with the reason a reviewer can check. Each is
+ * acknowledged on the one construct that raises it, never stack-wide, so a new resource with
+ * the same problem still fails the synth. docs/deploy.md lists the same table.
+ */
+export const ACKNOWLEDGEMENTS = {
+  'AwsSolutions-IAM5[Resource::*]':
+    'Only the six EC2 network-interface actions that Lambda needs to place the function in the VPC (the same as the AWS managed AWSLambdaVPCAccessExecutionRole). EC2 evaluates them on interfaces that do not exist yet and ec2:Describe* supports no resource-level permissions, so AWS documents them with Resource "*". Every other statement of the role names its exact resources.',
+  'AwsSolutions-SQS3':
+    "This queue is itself the dead-letter destination: the event source mapping's on-failure queue. It receives only the metadata (shard, sequence range) of batches given up on and is read by an operator, never by a consumer that could fail, so a further dead-letter queue would never receive anything.",
+  'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId':
+    "The subnets are imported only to place the function's network interfaces; nothing in the stack reads or changes their route tables, so their IDs are not needed.",
+  'Annotation::@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones':
+    'The VPC is imported only as the parent of the explicitly listed subnets; nothing reads its subnet lists, so its availability zones stay an unresolved token instead of a lookup that would need AWS credentials at synth.',
+} as const;
+
+export type AcknowledgedFinding = keyof typeof ACKNOWLEDGEMENTS;
+
+/** Acknowledges the findings of the collector stack, each on the construct that raises it. */
+export function acknowledgeFindings(stack: CollectorStack): void {
+  acknowledge(stack.collector.role, 'AwsSolutions-IAM5[Resource::*]');
+  acknowledge(stack.source.onFailureQueue, 'AwsSolutions-SQS3');
+  acknowledge(
+    stack.collector.vpc,
+    'Annotation::@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones',
+  );
+  for (const subnet of stack.collector.subnets)
+    acknowledge(subnet, 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId');
+}
+
+function acknowledge(construct: IConstruct, id: AcknowledgedFinding): void {
+  Validations.of(construct).acknowledge({ id, reason: ACKNOWLEDGEMENTS[id] });
+}

@@ -1,0 +1,96 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { SpanMetric, SpanMetrics } from '../metrics.js';
+import type { Settings } from '../settings.js';
+
+/**
+ * One dashboard, read top to bottom the way the data flows: alarm states, then what arrived
+ * from Kinesis, what was refused, what Kafka acknowledged, and the function's own health.
+ */
+export class CollectorDashboard extends Construct {
+  readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(
+    scope: Construct,
+    id: string,
+    fn: lambda.IFunction,
+    onFailureQueue: sqs.IQueue,
+    alarms: readonly cloudwatch.IAlarm[],
+    settings: Settings,
+  ) {
+    super(scope, id);
+    const spans = new SpanMetrics(
+      settings.telemetry.metricsNamespace,
+      settings.telemetry.serviceName,
+    );
+    const minute = Duration.minutes(1);
+    const graph = (title: string, left: cloudwatch.IMetric[], right: cloudwatch.IMetric[] = []) =>
+      new cloudwatch.GraphWidget({ title, left, right, width: 12, height: 6 });
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(3),
+      widgets: [
+        [
+          new cloudwatch.AlarmStatusWidget({
+            title: 'Alarms',
+            alarms: [...alarms],
+            width: 24,
+            height: 3,
+          }),
+        ],
+        [
+          graph('Spans in and out (sum per minute)', [
+            spans.sum(SpanMetric.records, minute),
+            spans.sum(SpanMetric.validSpans, minute),
+            spans.sum(SpanMetric.producedSpans, minute),
+          ]),
+          graph('Spans not delivered (sum per minute)', [
+            spans.sum(SpanMetric.invalidSpans, minute),
+            spans.sum(SpanMetric.produceFailures, minute),
+            spans.sum(SpanMetric.deadLetteredSpans, minute),
+            spans.sum(SpanMetric.batchFailures, minute),
+          ]),
+        ],
+        [
+          graph('Lag (ms): iterator age and Kinesis to Kafka', [
+            fn.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: minute }),
+            spans.metric(SpanMetric.lag, cloudwatch.Stats.p(99), minute),
+          ]),
+          graph('Kafka produce time (ms)', [
+            spans.metric(SpanMetric.produceTime, cloudwatch.Stats.p(50), minute),
+            spans.metric(SpanMetric.produceTime, cloudwatch.Stats.p(99), minute),
+          ]),
+        ],
+        [
+          graph(
+            'Function: invocations, errors, throttles',
+            [
+              fn.metricInvocations({ period: minute }),
+              fn.metricErrors({ period: minute }),
+              fn.metricThrottles({ period: minute }),
+            ],
+            [
+              fn.metric('ConcurrentExecutions', {
+                statistic: cloudwatch.Stats.MAXIMUM,
+                period: minute,
+              }),
+            ],
+          ),
+          graph(
+            'Function duration (ms) and on-failure queue',
+            [fn.metricDuration({ statistic: cloudwatch.Stats.p(99), period: minute })],
+            [
+              onFailureQueue.metricApproximateNumberOfMessagesVisible({
+                statistic: cloudwatch.Stats.MAXIMUM,
+                period: minute,
+              }),
+            ],
+          ),
+        ],
+      ],
+    });
+  }
+}

@@ -1,0 +1,42 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+
+/**
+ * The function's own metrics, as it writes them in CloudWatch EMF (lambda/telemetry.ts): one
+ * namespace, one dimension `service`. The names must match the function's; a test holds them
+ * together.
+ */
+export const SpanMetric = {
+  records: 'kinesis.records',
+  validSpans: 'valid.span',
+  invalidSpans: 'invalid.span',
+  producedSpans: 'produced.span',
+  produceFailures: 'produce.failure.span',
+  /** Written once the dead-letter topic ships (KAFKA_DLQ_TOPIC); until then the alarm sees no data. */
+  deadLetteredSpans: 'dead-lettered.span',
+  batchFailures: 'batch.failure',
+  produceTime: 'kafka.produce.time',
+  lag: 'kinesis.processing.lag',
+} as const;
+
+/** Builds CloudWatch metrics on the collector's EMF namespace and `service` dimension. */
+export class SpanMetrics {
+  constructor(
+    private readonly namespace: string,
+    private readonly service: string,
+  ) {}
+
+  metric(name: string, statistic: string, period = Duration.minutes(5)): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: this.namespace,
+      metricName: name,
+      dimensionsMap: { service: this.service },
+      statistic,
+      period,
+    });
+  }
+
+  sum(name: string, period?: Duration): cloudwatch.Metric {
+    return this.metric(name, cloudwatch.Stats.SUM, period);
+  }
+}

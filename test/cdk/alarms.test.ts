@@ -1,0 +1,156 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ALARMS, MAPPING } from '../../cdk/defaults.js';
+import { SpanMetric } from '../../cdk/metrics.js';
+import { build, only, props } from './fixtures.js';
+
+type Alarm = { Properties: Record<string, unknown> };
+const alarmsOf = (collector = props()) =>
+  Object.values(build(collector).template.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
+const byMetric = (alarms: Alarm[], name: string) =>
+  alarms.filter((a) => a.Properties.MetricName === name);
+
+describe('alarms', () => {
+  it("watch the function's EMF metrics in the configured namespace, by service", () => {
+    const alarms = alarmsOf(
+      props({ telemetry: { metricsNamespace: 'Tracing', serviceName: 'collector-eu' } }),
+    );
+
+    for (const name of [
+      SpanMetric.invalidSpans,
+      SpanMetric.deadLetteredSpans,
+      SpanMetric.produceFailures,
+    ]) {
+      const [alarm] = byMetric(alarms, name);
+      expect(alarm?.Properties).toMatchObject({
+        Namespace: 'Tracing',
+        Dimensions: [{ Name: 'service', Value: 'collector-eu' }],
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    expect(byMetric(alarms, SpanMetric.produceFailures)[0]?.Properties).toMatchObject({
+      Period: 300,
+      EvaluationPeriods: ALARMS.produceFailurePeriods,
+    });
+  });
+
+  it('watch Lambda iterator age, errors and throttles of this function, and the on-failure queue', () => {
+    const { template } = build();
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
+    const queue = only(template, 'AWS::SQS::Queue');
+    const onThisFunction = [{ Name: 'FunctionName', Value: { Ref: 'CollectorFunction' } }];
+
+    expect(byMetric(alarms, 'IteratorAge')[0]?.Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      Dimensions: onThisFunction,
+      Statistic: 'Maximum',
+      Threshold: ALARMS.iteratorAgeMs,
+    });
+    expect(byMetric(alarms, 'Errors')[0]?.Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      Dimensions: onThisFunction,
+      Statistic: 'Sum',
+      Threshold: 1,
+    });
+    expect(byMetric(alarms, 'Throttles')[0]?.Properties).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      Dimensions: onThisFunction,
+      Threshold: 1,
+    });
+    expect(byMetric(alarms, 'ApproximateNumberOfMessagesVisible')[0]?.Properties).toMatchObject({
+      Namespace: 'AWS/SQS',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue.id, 'QueueName'] } }],
+      Threshold: 1,
+    });
+    expect(alarms).toHaveLength(7);
+  });
+
+  it('alarm on iterator age long before records reach the maximum record age', () => {
+    expect(ALARMS.iteratorAgeMs * 5).toBeLessThan(MAPPING.maxRecordAgeSeconds * 1000);
+  });
+
+  it('take thresholds from the props', () => {
+    const alarms = alarmsOf(props({ alarms: { invalidSpans: 100, iteratorAgeMs: 60_000 } }));
+
+    expect(byMetric(alarms, SpanMetric.invalidSpans)[0]?.Properties.Threshold).toBe(100);
+    expect(byMetric(alarms, 'IteratorAge')[0]?.Properties.Threshold).toBe(60_000);
+  });
+
+  it('notify nobody unless a topic is configured', () => {
+    for (const alarm of alarmsOf()) expect(alarm.Properties.AlarmActions).toBeUndefined();
+  });
+
+  it('notify an existing topic on alarm and on recovery', () => {
+    const topicArn = 'arn:aws:sns:eu-west-1:111122223333:oncall';
+
+    for (const alarm of alarmsOf(props({ alarms: { topicArn } }))) {
+      expect(alarm.Properties).toMatchObject({ AlarmActions: [topicArn], OKActions: [topicArn] });
+    }
+  });
+
+  it('create an encrypted, TLS-only topic CloudWatch may publish to, for an e-mail address', () => {
+    const { template } = build(props({ alarms: { email: 'oncall@example.com' } }));
+
+    const topic = only(template, 'AWS::SNS::Topic');
+    const key = only(template, 'AWS::KMS::Key');
+    expect(topic.resource.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [key.id, 'Arn'] });
+    expect(key.resource.Properties.EnableKeyRotation).toBe(true);
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topic.id }] });
+  });
+
+  it('and a dashboard that shows every alarm', () => {
+    const { template } = build();
+
+    const body = JSON.stringify(
+      only(template, 'AWS::CloudWatch::Dashboard').resource.Properties.DashboardBody,
+    );
+    for (const id of Object.keys(template.findResources('AWS::CloudWatch::Alarm')))
+      expect(body).toContain(id);
+    for (const name of Object.values(SpanMetric)) expect(body).toContain(name);
+  });
+});
+
+describe('metric names', () => {
+  it("match the function's", async () => {
+    const { MetricName } = await import('../../lambda/telemetry.js');
+
+    expect(MetricName).toMatchObject({
+      records: SpanMetric.records,
+      validSpans: SpanMetric.validSpans,
+      invalidSpans: SpanMetric.invalidSpans,
+      producedSpans: SpanMetric.producedSpans,
+      produceFailures: SpanMetric.produceFailures,
+      batchFailures: SpanMetric.batchFailures,
+      produceTime: SpanMetric.produceTime,
+      lag: SpanMetric.lag,
+    });
+    // The dead-letter metric ships with the dead-letter topic; its name is agreed as:
+    expect(SpanMetric.deadLetteredSpans).toBe('dead-lettered.span');
+  });
+});

@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { parseClusterArn, topicArn } from '../../cdk/msk-arns.js';
+import {
+  actionsOf,
+  allStatements,
+  build,
+  CLUSTER_ARN,
+  props,
+  SECRET_ARN,
+  SECRET_KEY_ARN,
+  STREAM_ARN,
+} from './fixtures.js';
+
+const TOPIC_BASE =
+  'arn:aws:kafka:eu-west-1:111122223333:topic/spans/0b3c6a2e-9d41-4f5e-8a7b-6c5d4e3f2a1b-7';
+const kafkaStatements = (statements: ReturnType<typeof allStatements>) =>
+  statements.filter((s) => actionsOf(s).some((a) => a.startsWith('kafka-cluster:')));
+
+describe('MSK cluster and topic ARNs', () => {
+  it('derives topic ARNs from the cluster ARN', () => {
+    const cluster = parseClusterArn(CLUSTER_ARN);
+
+    expect(cluster).toMatchObject({
+      region: 'eu-west-1',
+      account: '111122223333',
+      name: 'spans',
+      uuid: '0b3c6a2e-9d41-4f5e-8a7b-6c5d4e3f2a1b-7',
+    });
+    expect(topicArn(cluster as NonNullable<typeof cluster>, 'proto-spans')).toBe(
+      `${TOPIC_BASE}/proto-spans`,
+    );
+  });
+
+  it.each([
+    'arn:aws:kafka:eu-west-1:111122223333:topic/spans/uuid/t',
+    'arn:aws:kafka:eu-west-1:1111:cluster/spans/uuid',
+    'spans',
+  ])('refuses %s as a cluster ARN', (arn) => {
+    expect(parseClusterArn(arn)).toBeUndefined();
+  });
+});
+
+describe('IAM policy', () => {
+  it('MSK IAM: Connect on the cluster, DescribeTopic and WriteData on exactly the main and dead-letter topics', () => {
+    const { template } = build();
+
+    const statements = kafkaStatements(allStatements(template));
+
+    expect(statements).toEqual([
+      {
+        Sid: 'ConnectToCluster',
+        Effect: 'Allow',
+        Action: 'kafka-cluster:Connect',
+        Resource: CLUSTER_ARN,
+      },
+      {
+        Sid: 'WriteSpanTopics',
+        Effect: 'Allow',
+        Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+        Resource: [`${TOPIC_BASE}/proto-spans`, `${TOPIC_BASE}/proto-spans-dlq`],
+      },
+    ]);
+  });
+
+  it('names only the main topic when the dead-letter topic is off', () => {
+    const { template } = build(props({ kafka: { deadLetterTopic: 'none' } }));
+
+    const write = kafkaStatements(allStatements(template)).find((s) => s.Sid === 'WriteSpanTopics');
+
+    expect(write?.Resource).toBe(`${TOPIC_BASE}/proto-spans`);
+  });
+
+  it('grants no wildcard action and no wildcard resource except the documented network-interface actions', () => {
+    for (const collector of [
+      props(),
+      props({
+        kafka: { auth: { mode: 'scram', secretArn: SECRET_ARN, secretKeyArn: SECRET_KEY_ARN } },
+      }),
+      props({ stream: { arn: STREAM_ARN }, mapping: { enhancedFanOut: true } }),
+    ]) {
+      const statements = allStatements(build(collector).template);
+
+      const actions = statements.flatMap(actionsOf);
+      expect(actions.filter((a) => a.includes('*'))).toEqual([]);
+      const wildcard = statements.filter((s) => JSON.stringify(s.Resource).includes('*'));
+      expect(wildcard.flatMap(actionsOf).sort()).toEqual([
+        'ec2:AssignPrivateIpAddresses',
+        'ec2:CreateNetworkInterface',
+        'ec2:DeleteNetworkInterface',
+        'ec2:DescribeNetworkInterfaces',
+        'ec2:DescribeSubnets',
+        'ec2:UnassignPrivateIpAddresses',
+      ]);
+    }
+  });
+
+  it('SCRAM: reads exactly the one secret and decrypts with its key only through Secrets Manager; no kafka-cluster rights', () => {
+    const { template } = build(
+      props({
+        kafka: { auth: { mode: 'scram', secretArn: SECRET_ARN, secretKeyArn: SECRET_KEY_ARN } },
+      }),
+    );
+
+    const statements = allStatements(template);
+
+    expect(kafkaStatements(statements)).toEqual([]);
+    expect(statements).toContainEqual({
+      Sid: 'ReadKafkaCredentials',
+      Effect: 'Allow',
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: SECRET_ARN,
+    });
+    expect(statements).toContainEqual({
+      Sid: 'DecryptKafkaCredentials',
+      Effect: 'Allow',
+      Action: 'kms:Decrypt',
+      Resource: SECRET_KEY_ARN,
+      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
+    });
+  });
+
+  it.each([{ mode: 'tls' as const }, { mode: 'plaintext' as const }])(
+    '$mode: no Kafka or secret rights at all',
+    (auth) => {
+      const statements = allStatements(build(props({ kafka: { auth } })).template);
+
+      const actions = statements.flatMap(actionsOf);
+      expect(
+        actions.filter(
+          (a) =>
+            a.startsWith('kafka-cluster:') ||
+            a.startsWith('secretsmanager:') ||
+            a.startsWith('kms:'),
+        ),
+      ).toEqual([]);
+    },
+  );
+
+  it('uses no AWS managed policy: every right is written out in the template', () => {
+    const { template } = build();
+
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    }
+  });
+
+  it('decrypts an imported stream with its customer-managed key', () => {
+    const keyArn = 'arn:aws:kms:eu-west-1:111122223333:key/0f1e2d3c-4b5a-4697-8877-665544332211';
+    const { template } = build(props({ stream: { arn: STREAM_ARN, encryptionKeyArn: keyArn } }));
+
+    expect(allStatements(template)).toContainEqual(
+      expect.objectContaining({ Action: 'kms:Decrypt', Resource: keyArn }),
+    );
+  });
+
+  it('refuses an incomplete secret ARN, which would need a wildcard', () => {
+    const secretArn = SECRET_ARN.replace(/-Ab12Cd$/, '');
+
+    expect(() =>
+      build(props({ kafka: { auth: { mode: 'scram', secretArn, secretKeyArn: SECRET_KEY_ARN } } })),
+    ).toThrow('not a complete Secrets Manager secret ARN');
+  });
+});
