@@ -1,0 +1,140 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { sharedKafka } from '../harness/context.js';
+import { repoRoot } from '../harness/paths.js';
+import { randomTopic } from '../harness/topics.js';
+
+/**
+ * `npm start` end to end, small: the real CLI as a child process against the shared broker
+ * (KAFKA_BROKERS), kinesalite inside the child, fresh topics per run. Asserts the verdict and
+ * the figures it printed, and that Ctrl-C stops it cleanly.
+ */
+
+const kafka = sharedKafka();
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function start(args: string[]): { child: ChildProcess; done: Promise<Run> } {
+  const tsx = path.join(repoRoot(), 'node_modules', '.bin', 'tsx');
+  const child = spawn(tsx, ['local/start.ts', '--quiet', '--json', ...args], {
+    cwd: repoRoot(),
+    env: { ...process.env, KAFKA_BROKERS: kafka.brokers.join(',') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    stderr += chunk;
+  });
+  const done = new Promise<Run>((resolve) => {
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+  return { child, done };
+}
+
+function result(run: Run) {
+  const line = run.stdout.trim().split('\n').at(-1) ?? '';
+  try {
+    return JSON.parse(line) as {
+      pass: boolean;
+      verdict: string[];
+      figures: Record<string, number>;
+    };
+  } catch {
+    throw new Error(`no JSON result (exit ${run.code}); stderr:\n${run.stderr}`);
+  }
+}
+
+describe('npm start', () => {
+  it('puts 2,000 spans on 2 shards, runs them through the handler and verifies every one', async () => {
+    const { done } = start([
+      '--spans',
+      '2000',
+      '--shards',
+      '2',
+      '--kpl',
+      'mixed',
+      '--invalid',
+      '0.05',
+      '--topic',
+      randomTopic('local-spans'),
+      '--dlq-topic',
+      randomTopic('local-dlq'),
+    ]);
+
+    const run = await done;
+    const { pass, verdict, figures } = result(run);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(pass).toBe(true);
+    expect(verdict.filter((line) => line.startsWith('FAIL'))).toStrictEqual([]);
+    expect(figures.spansPut).toBeGreaterThanOrEqual(2000);
+    expect(figures.lettersStored).toBeGreaterThan(0);
+    expect((figures.spansStored ?? 0) + (figures.lettersStored ?? 0)).toBeGreaterThanOrEqual(
+      figures.spansPut ?? Number.POSITIVE_INFINITY,
+    );
+    expect(figures.recordsDiscarded).toBe(0);
+  });
+
+  it('says so when the dead-letter topic is turned off, and still checks every span', async () => {
+    const { done } = start([
+      '--spans',
+      '500',
+      '--shards',
+      '1',
+      '--topic',
+      randomTopic('local-spans'),
+      '--dlq-topic',
+      'none',
+    ]);
+
+    const run = await done;
+    const { pass, verdict } = result(run);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(pass).toBe(true);
+    expect(verdict.some((line) => line.includes('dead-letter topic not configured'))).toBe(true);
+    expect(verdict.some((line) => /valid spans in local-spans/.test(line))).toBe(true);
+  });
+
+  it('stops cleanly on Ctrl-C: exit 130, a result, and an "interrupted" verdict', async () => {
+    const { child, done } = start([
+      '--spans',
+      '10000000',
+      '--rate',
+      '2000',
+      '--shards',
+      '1',
+      '--topic',
+      randomTopic('local-spans'),
+      '--dlq-topic',
+      randomTopic('local-dlq'),
+    ]);
+    await new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer) => {
+        if (chunk.toString().includes('putting')) {
+          child.stderr?.off('data', onData);
+          resolve();
+        }
+      };
+      child.stderr?.on('data', onData);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+
+    child.kill('SIGINT');
+    const run = await done;
+    const { pass, verdict } = result(run);
+
+    expect(run.code, run.stderr).toBe(130);
+    expect(pass).toBe(false);
+    expect(verdict.some((line) => line.includes('interrupted'))).toBe(true);
+  });
+});
