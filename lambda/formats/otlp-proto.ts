@@ -1,0 +1,115 @@
+import { otlp } from '../../proto/otlp-trace.generated.js';
+import { readLength, readVarint, skipField, varint, WIRE_LEN } from '../wire.js';
+import { type DecodedSpan, type DecodedSpans, spansOrEmpty } from './decoded.js';
+import { haystackSpan, otlpScope } from './otlp-spans.js';
+
+/**
+ * `otlp-proto`: one OTLP `ExportTraceServiceRequest` per record, as the OpenTelemetry
+ * Collector's awskinesisexporter writes with `encoding.name: otlp_proto` (one request holding
+ * one `ResourceSpans` per Kinesis record, optionally compressed and KPL-aggregated; both are
+ * undone before this decoder).
+ *
+ * The request's framing (request, resource spans, scope spans) is walked here; each span is
+ * decoded on its own, so one corrupt span is refused alone (`invalid-otlp-span`) while its
+ * siblings are produced. Broken framing, or a resource or scope that does not decode, refuses
+ * the record (`undecodable-otlp`): none of its spans could be given a service name.
+ */
+
+// Field numbers of opentelemetry-proto (see proto/otlp-trace.proto).
+const REQUEST_RESOURCE_SPANS = 1;
+const RESOURCE_SPANS_RESOURCE = 1;
+const RESOURCE_SPANS_SCOPE_SPANS = 2;
+const SCOPE_SPANS_SCOPE = 1;
+const SCOPE_SPANS_SPANS = 2;
+
+/** Where a length-delimited field's value lies. */
+interface Range {
+  start: number;
+  end: number;
+}
+
+class Undecodable extends Error {}
+
+export function decodeOtlpProto(bytes: Buffer): DecodedSpans {
+  const spans: DecodedSpan[] = [];
+  try {
+    const request = fields(bytes, { start: 0, end: bytes.length }, [REQUEST_RESOURCE_SPANS]);
+    decodeResourceSpans(bytes, request.get(REQUEST_RESOURCE_SPANS) ?? [], spans);
+  } catch (error) {
+    if (error instanceof Undecodable) return { ok: false, reason: 'undecodable-otlp' };
+    throw error;
+  }
+  return spansOrEmpty(spans);
+}
+
+function decodeResourceSpans(bytes: Buffer, ranges: readonly Range[], out: DecodedSpan[]): void {
+  for (const range of ranges) {
+    const own = fields(bytes, range, [RESOURCE_SPANS_RESOURCE, RESOURCE_SPANS_SCOPE_SPANS]);
+    const resource = decodeLast(bytes, own.get(RESOURCE_SPANS_RESOURCE), otlp.Resource);
+    for (const scopeRange of own.get(RESOURCE_SPANS_SCOPE_SPANS) ?? []) {
+      const scopeFields = fields(bytes, scopeRange, [SCOPE_SPANS_SCOPE, SCOPE_SPANS_SPANS]);
+      const scope = decodeLast(
+        bytes,
+        scopeFields.get(SCOPE_SPANS_SCOPE),
+        otlp.InstrumentationScope,
+      );
+      const shared = otlpScope(resource, scope);
+      for (const spanRange of scopeFields.get(SCOPE_SPANS_SPANS) ?? []) {
+        let span: otlp.Span;
+        try {
+          span = otlp.Span.decode(bytes.subarray(spanRange.start, spanRange.end));
+        } catch {
+          out.push({ ok: false, reason: 'invalid-otlp-span' });
+          continue;
+        }
+        out.push(haystackSpan(span, shared));
+      }
+    }
+  }
+}
+
+/**
+ * The ranges of the wanted length-delimited fields of one message, by field number, in
+ * order; other fields are skipped. Collected first because a protobuf writer may put the
+ * resource after its spans.
+ */
+function fields(bytes: Buffer, range: Range, wanted: readonly number[]): Map<number, Range[]> {
+  const found = new Map<number, Range[]>();
+  let pos = range.start;
+  const end = range.end;
+  while (pos < end) {
+    pos = readVarint(bytes, pos, end);
+    if (pos < 0) throw new Undecodable();
+    const field = varint.lo >>> 3;
+    const wireType = varint.lo & 7;
+    if (field === 0) throw new Undecodable();
+    if (wireType === WIRE_LEN && wanted.includes(field)) {
+      pos = readLength(bytes, pos, end);
+      if (pos < 0) throw new Undecodable();
+      const valueEnd = pos + varint.lo;
+      const list = found.get(field) ?? [];
+      list.push({ start: pos, end: valueEnd });
+      found.set(field, list);
+      pos = valueEnd;
+    } else {
+      pos = skipField(bytes, pos, end, field, wireType);
+      if (pos < 0) throw new Undecodable();
+    }
+  }
+  return found;
+}
+
+/** A singular message field: the last occurrence wins, as protobuf parsers merge it. */
+function decodeLast<T>(
+  bytes: Buffer,
+  ranges: readonly Range[] | undefined,
+  type: { decode(reader: Uint8Array): T },
+): T | undefined {
+  const range = ranges?.at(-1);
+  if (range === undefined) return undefined;
+  try {
+    return type.decode(bytes.subarray(range.start, range.end));
+  } catch {
+    throw new Undecodable();
+  }
+}
