@@ -31,9 +31,9 @@ export function matchingRoutes<R extends Route>(bytes: Buffer, routes: readonly 
     if (!routes.some((route) => Object.hasOwn(route.tags, tag.key))) continue;
     const value = tagString(bytes, tag);
     if (value === undefined) continue;
-    let set = values.get(tag.key);
-    if (set === undefined) values.set(tag.key, (set = new Set()));
+    const set = values.get(tag.key) ?? new Set<string>();
     set.add(value);
+    values.set(tag.key, set);
   }
   return routes.filter((route) =>
     Object.entries(route.tags).every(([key, value]) => values.get(key)?.has(value) === true),
