@@ -12,6 +12,8 @@ export const ACKNOWLEDGEMENTS = {
     'Only the six EC2 network-interface actions that Lambda needs to place the function in the VPC (the same as the AWS managed AWSLambdaVPCAccessExecutionRole). EC2 evaluates them on interfaces that do not exist yet and ec2:Describe* supports no resource-level permissions, so AWS documents them with Resource "*". Every other statement of the role names its exact resources.',
   'AwsSolutions-SQS3':
     "This queue is itself the dead-letter destination: the event source mapping's on-failure queue. It receives only the metadata (shard, sequence range) of batches given up on and is read by an operator, never by a consumer that could fail, so a further dead-letter queue would never receive anything.",
+  'AwsSolutions-KDS3':
+    "Only when the settings ask for it (stream.customerManagedKey): the deployer's compliance rules require a customer-managed, yearly rotated key for the span stream, and accept its KMS cost per producer and consumer call.",
   'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId':
     "The subnets are imported only to place the function's network interfaces; nothing in the stack reads or changes their route tables, so their IDs are not needed.",
   'Annotation::@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones':
@@ -20,18 +22,28 @@ export const ACKNOWLEDGEMENTS = {
 
 export type AcknowledgedFinding = keyof typeof ACKNOWLEDGEMENTS;
 
-/** Acknowledges the findings of the collector stack, each on the construct that raises it. */
+/**
+ * Acknowledges the findings of the collector stack, each on the resource that raises it (the
+ * L1 resource, not its L2 parent: an acknowledgement on the role would also cover its default
+ * policy, where a future wildcard must still fail).
+ */
 export function acknowledgeFindings(stack: CollectorStack): void {
-  acknowledge(stack.collector.role, 'AwsSolutions-IAM5[Resource::*]');
-  acknowledge(stack.source.onFailureQueue, 'AwsSolutions-SQS3');
+  acknowledge(stack.collector.role.node.defaultChild, 'AwsSolutions-IAM5[Resource::*]');
+  acknowledge(stack.source.onFailureQueue.node.defaultChild, 'AwsSolutions-SQS3');
+  if (stack.stream.created && stack.settings.stream.customerManagedKey) {
+    acknowledge(stack.stream.stream.node.defaultChild, 'AwsSolutions-KDS3');
+  }
+  // CDK's own warnings about the imported network, raised on the import constructs themselves.
   acknowledge(
     stack.collector.vpc,
     'Annotation::@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones',
   );
-  for (const subnet of stack.collector.subnets)
+  for (const subnet of stack.collector.subnets) {
     acknowledge(subnet, 'Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId');
+  }
 }
 
-function acknowledge(construct: IConstruct, id: AcknowledgedFinding): void {
+function acknowledge(construct: IConstruct | undefined, id: AcknowledgedFinding): void {
+  if (construct === undefined) throw new Error(`No construct to acknowledge ${id} on`);
   Validations.of(construct).acknowledge({ id, reason: ACKNOWLEDGEMENTS[id] });
 }
