@@ -1,0 +1,210 @@
+import { type AdditionalTags, prepareAdditionalTags } from './decorators/additional-tags.js';
+import type { OutputFormat } from './decorators/json-output.js';
+import type { Route } from './decorators/routes.js';
+import {
+  DEFAULT_INFO_TAG_KEY,
+  DEFAULT_INFO_TAG_VALUE,
+  type SizeGuardSettings,
+} from './decorators/size-guard.js';
+import { INPUT_FORMATS, type InputFormat } from './formats/decoders.js';
+
+/**
+ * Configuration of input formats, decorators and routes: the environment variables of issue 6,
+ * read once at cold start like lambda/config.ts reads the rest. Each default is documented
+ * where it is declared; every problem is appended to `problems` with the variable's name and
+ * what it accepts, so config.ts can report them with its own in one error.
+ */
+export interface FormatSettings {
+  /** `INPUT_FORMAT`, default `haystack-span`: what one (decompressed) user record holds. */
+  inputFormat: InputFormat;
+  /**
+   * `MAX_DECOMPRESSED_BYTES`, default 10485760 (10 MiB, a Kinesis record's own maximum): the
+   * most bytes a gzip/zlib record may inflate to; a larger one is refused, never expanded.
+   */
+  maxDecompressedBytes: number;
+  /** `OUTPUT_FORMAT`, default `proto`: the span bytes; `json`: the original's JSON of the span. */
+  outputFormat: OutputFormat;
+  /** `SIZE_GUARD_*`: the original's span size guard, off by default. */
+  sizeGuard: SizeGuardSettings;
+  /** `ADDITIONAL_TAGS`, default none: string tags added to spans that lack them. */
+  additionalTags: AdditionalTags;
+  /** `ROUTES`, default none: extra topics for spans carrying given tags. */
+  routes: Route[];
+}
+
+type Env = Record<string, string | undefined>;
+
+export const DEFAULT_MAX_DECOMPRESSED_BYTES = 10 * 1024 * 1024;
+/** Routes are named in metrics (`routed.span.<name>`), so names are short and metric-safe. */
+const ROUTE_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
+const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
+const BROKER = /^[^\s:,]+:\d{1,5}$/;
+/** Each route on another cluster holds a producer of its own; a handful is plenty. */
+const MAX_ROUTES = 16;
+
+/** Reads every variable of this file; never throws, appends problems instead. */
+export function readFormatSettings(env: Env, problems: string[]): FormatSettings {
+  const value = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const v = value(name);
+    if (v === undefined) return fallback;
+    const parsed = /^\d+$/.test(v) ? Number(v) : Number.NaN;
+    if (Number.isSafeInteger(parsed) && parsed >= min && parsed <= max) return parsed;
+    problems.push(`${name}="${v}" is not accepted: use a whole number from ${min} to ${max}`);
+    return fallback;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const v = value(name)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if (v === 'true' || v === 'false') return v === 'true';
+    problems.push(`${name}="${env[name]}" is not accepted: use true or false`);
+    return fallback;
+  };
+  const oneOf = <T extends string>(name: string, fallback: T, accepted: readonly T[]): T => {
+    const v = (value(name) ?? fallback).toLowerCase();
+    if ((accepted as readonly string[]).includes(v)) return v as T;
+    problems.push(`${name}="${env[name]}" is not accepted: use one of ${accepted.join(', ')}`);
+    return fallback;
+  };
+  const lowerList = (name: string, fallback: readonly string[]): string[] => {
+    const v = value(name);
+    if (v === undefined) return [...fallback];
+    const list = readList(v);
+    if (list === undefined) {
+      problems.push(
+        `${name}="${v}" is not accepted: use a comma-separated list or a JSON array of strings ([] for none)`,
+      );
+      return [...fallback];
+    }
+    return list.map((item) => item.toLowerCase()); // the original lower-cases both sides
+  };
+
+  return {
+    inputFormat: oneOf('INPUT_FORMAT', 'haystack-span', INPUT_FORMATS),
+    maxDecompressedBytes: int(
+      'MAX_DECOMPRESSED_BYTES',
+      DEFAULT_MAX_DECOMPRESSED_BYTES,
+      1024,
+      256 * 1024 * 1024,
+    ),
+    outputFormat: oneOf<OutputFormat>('OUTPUT_FORMAT', 'proto', ['proto', 'json']),
+    sizeGuard: {
+      enable: bool('SIZE_GUARD_ENABLE', false),
+      logOnly: bool('SIZE_GUARD_LOG_ONLY', false),
+      maxSizeBytes: int('SIZE_GUARD_MAX_BYTES', 5000, 1, 100_000_000),
+      skipTags: lowerList('SIZE_GUARD_SKIP_TAGS', ['error']),
+      skipServices: lowerList('SIZE_GUARD_SKIP_SERVICES', []),
+      infoTagKey: value('SIZE_GUARD_INFO_TAG_KEY') ?? DEFAULT_INFO_TAG_KEY,
+      infoTagValue: value('SIZE_GUARD_INFO_TAG_VALUE') ?? DEFAULT_INFO_TAG_VALUE,
+    },
+    additionalTags: prepareAdditionalTags(readAdditionalTags(value('ADDITIONAL_TAGS'), problems)),
+    routes: readRoutes(value('ROUTES'), problems),
+  };
+}
+
+/** `a,b` or `["a","b"]`; undefined when a JSON array holds anything but non-empty strings. */
+function readList(text: string): string[] | undefined {
+  if (!text.startsWith('[')) {
+    return text
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
+  }
+  const parsed = parse(text);
+  if (!Array.isArray(parsed) || !parsed.every((s) => typeof s === 'string' && s !== '')) {
+    return undefined;
+  }
+  return parsed;
+}
+
+/** `{"key":"value",...}`; numbers and booleans are taken as their text, as HOCON did. */
+function readAdditionalTags(text: string | undefined, problems: string[]): Record<string, string> {
+  if (text === undefined) return {};
+  const tags = stringMap(parse(text));
+  if (tags === undefined) {
+    problems.push(
+      `ADDITIONAL_TAGS="${text}" is not accepted: use a JSON object of tag keys to string values, e.g. {"X-HAYSTACK-ENV":"prod"}`,
+    );
+    return {};
+  }
+  return tags;
+}
+
+const ROUTES_ACCEPTED =
+  'use a JSON array of {"name","topic","tags":{"key":"value"},"brokers"?:["host:port"]}';
+
+function readRoutes(text: string | undefined, problems: string[]): Route[] {
+  if (text === undefined) return [];
+  const parsed = parse(text);
+  if (!Array.isArray(parsed)) {
+    problems.push(`ROUTES="${text}" is not accepted: ${ROUTES_ACCEPTED}`);
+    return [];
+  }
+  if (parsed.length > MAX_ROUTES) {
+    problems.push(`ROUTES has ${parsed.length} routes: at most ${MAX_ROUTES} are accepted`);
+  }
+  const routes: Route[] = [];
+  const names = new Set<string>();
+  for (const [i, item] of parsed.entries()) {
+    const problem = (what: string) => problems.push(`ROUTES[${i}]: ${what}; ${ROUTES_ACCEPTED}`);
+    if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+      problem('is not an object');
+      continue;
+    }
+    const { name, topic, tags, brokers } = item as Record<string, unknown>;
+    if (typeof name !== 'string' || !ROUTE_NAME.test(name)) {
+      problem('"name" must be 1-64 of a-z A-Z 0-9 _ -');
+      continue;
+    }
+    if (names.has(name)) problem(`"name" ${name} is used twice`);
+    names.add(name);
+    if (typeof topic !== 'string' || !TOPIC_NAME.test(topic)) {
+      problem('"topic" must be a Kafka topic name: 1-249 of a-z A-Z 0-9 . _ -');
+      continue;
+    }
+    const routeTags = stringMap(tags ?? {});
+    if (routeTags === undefined) {
+      problem('"tags" must be an object of tag keys to string values ({} routes every span)');
+      continue;
+    }
+    const route: Route = { name, topic, tags: routeTags };
+    if (brokers !== undefined) {
+      const list = typeof brokers === 'string' ? brokers.split(',').map((b) => b.trim()) : brokers;
+      if (
+        !Array.isArray(list) ||
+        list.length === 0 ||
+        !list.every((b) => typeof b === 'string' && BROKER.test(b))
+      ) {
+        problem('"brokers" must be a non-empty list of host:port');
+        continue;
+      }
+      route.brokers = list as string[];
+    }
+    routes.push(route);
+  }
+  return routes;
+}
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A JSON object whose values are strings, numbers or booleans, as strings; else undefined. */
+function stringMap(value: unknown): Record<string, string> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const entries: [string, string][] = [];
+  for (const [key, v] of Object.entries(value)) {
+    if (key === '') return undefined;
+    if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') return undefined;
+    entries.push([key, String(v)]);
+  }
+  // fromEntries defines own properties, so a key such as __proto__ stays a key.
+  return Object.fromEntries(entries);
+}
