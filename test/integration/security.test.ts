@@ -1,0 +1,205 @@
+import type { ChildProcess } from 'node:child_process';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { sharedKafka } from '../harness/context.js';
+import { freePort } from '../harness/ports.js';
+import { spawnGuarded, terminate } from '../harness/processes.js';
+import { createTopic, randomTopic, readAll } from '../harness/topics.js';
+import { type Collector, collector } from '../helpers/collector.js';
+import { encodeSpan, kinesisEvent, lambdaContext } from '../helpers/factories.js';
+
+/**
+ * The function's own producer path over the broker's secured listeners: TLS with a private CA
+ * (KAFKA_SSL_CA_FILE), and SASL_SSL with SCRAM credentials that the function reads from Secrets
+ * Manager at cold start. Secrets Manager is moto's server on loopback, reached through
+ * AWS_ENDPOINT_URL_SECRETS_MANAGER, so the real SDK call, signing and parsing all run.
+ * The spans are read back on the PLAINTEXT listener and checked key by key.
+ */
+
+const kafka = sharedKafka();
+const REGION = 'us-east-1';
+
+let moto: ChildProcess;
+let secrets: SecretsManagerClient;
+const open: Collector[] = [];
+
+beforeAll(async () => {
+  const port = await freePort();
+  moto = spawnGuarded('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+    stdio: 'ignore',
+  });
+  const endpoint = `http://127.0.0.1:${port}`;
+  await waitForHttp(endpoint, moto);
+  // What Lambda gives the function (region, credentials), pointed at moto; never at AWS.
+  vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', endpoint);
+  vi.stubEnv('AWS_REGION', REGION);
+  vi.stubEnv('AWS_ACCESS_KEY_ID', 'moto');
+  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'moto');
+  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+  secrets = new SecretsManagerClient({ region: REGION, endpoint });
+});
+
+afterAll(async () => {
+  await Promise.all(open.map((c) => c.close()));
+  secrets?.destroy();
+  if (moto) await terminate(moto);
+  vi.unstubAllEnvs();
+});
+
+/** Polls until moto answers HTTP; fails at once if its process exits (moto not installed). */
+async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`moto server exited (code ${child.exitCode}): pip install 'moto[server]'`);
+    }
+    if (
+      await fetch(url).then(
+        () => true,
+        () => false,
+      )
+    )
+      return;
+    if (Date.now() > deadline) throw new Error(`moto server did not answer at ${url} within 30 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** An MSK-style SCRAM secret (`AmazonMSK_…`, `{"username","password"}`); returns its full ARN. */
+async function scramSecret(username: string, password: string): Promise<string> {
+  const { ARN } = await secrets.send(
+    new CreateSecretCommand({
+      Name: `AmazonMSK_${randomTopic('scram')}`,
+      SecretString: JSON.stringify({ username, password }),
+    }),
+  );
+  if (!ARN) throw new Error('moto returned no secret ARN');
+  return ARN;
+}
+
+async function collectorFor(env: Record<string, string>): Promise<Collector> {
+  const c = await collector([], { KAFKA_DLQ_TOPIC: 'none', ...env });
+  open.push(c);
+  return c;
+}
+
+/** A fresh topic and an event of spans with known traceIds. */
+async function spansFor(label: string, count = 6) {
+  const topic = randomTopic(label);
+  await createTopic(kafka.brokers, topic, 3);
+  const traceIds = Array.from({ length: count }, (_, i) => `${label}-trace-${i}`);
+  return {
+    topic,
+    traceIds,
+    event: kinesisEvent(traceIds.map((traceId) => encodeSpan({ traceId }))),
+  };
+}
+
+const need = <T>(value: T | undefined, what: string): T => {
+  if (value === undefined) throw new Error(`The shared broker was started without ${what}`);
+  return value;
+};
+
+describe('TLS listener', () => {
+  it('produces every span, keyed by traceId, trusting the private CA from KAFKA_SSL_CA_FILE', async () => {
+    const { topic, traceIds, event } = await spansFor('tls');
+    const c = await collectorFor({
+      KAFKA_BROKERS: need(kafka.listeners.ssl, 'an SSL listener'),
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: need(kafka.caPem, 'a CA'),
+      KAFKA_SASL_MECHANISM: 'none',
+      KAFKA_TOPIC: topic,
+    });
+
+    const response = await c.handler(event, lambdaContext());
+
+    expect(response).toEqual({ batchItemFailures: [] });
+    const read = await readAll(kafka.brokers, topic, traceIds.length);
+    expect(read.map((m) => m.key?.toString()).sort()).toEqual([...traceIds].sort());
+  });
+
+  it('refuses a broker certificate the system CAs do not trust, and reports the batch for retry', async () => {
+    const { topic, event } = await spansFor('tls-untrusted', 2);
+    const c = await collectorFor({
+      KAFKA_BROKERS: need(kafka.listeners.ssl, 'an SSL listener'),
+      KAFKA_SSL: 'true',
+      KAFKA_SASL_MECHANISM: 'none',
+      KAFKA_TOPIC: topic,
+      KAFKA_RETRIES: '0',
+    });
+
+    const response = await c.handler(event, lambdaContext(5_000));
+
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: event.Records[0]?.kinesis.sequenceNumber }],
+    });
+    const read = await readAll(kafka.brokers, topic, 0);
+    expect(read).toEqual([]);
+  });
+});
+
+describe('SASL_SSL listener with credentials from Secrets Manager', () => {
+  it.each(['scram-sha-512', 'scram-sha-256'])(
+    '%s: reads the secret at cold start and produces every span, keyed by traceId',
+    async (mechanism) => {
+      const { username, password } = need(kafka.sasl?.scram, 'a SCRAM user');
+      const secretArn = await scramSecret(username, password);
+      const { topic, traceIds, event } = await spansFor(mechanism);
+      const c = await collectorFor({
+        KAFKA_BROKERS: need(kafka.listeners.saslSsl, 'a SASL_SSL listener'),
+        KAFKA_SSL: 'true',
+        KAFKA_SSL_CA_FILE: need(kafka.caPem, 'a CA'),
+        KAFKA_SASL_MECHANISM: mechanism,
+        KAFKA_SASL_SECRET_ARN: secretArn,
+        KAFKA_TOPIC: topic,
+      });
+
+      const response = await c.handler(event, lambdaContext());
+
+      expect(response).toEqual({ batchItemFailures: [] });
+      const read = await readAll(kafka.brokers, topic, traceIds.length);
+      expect(read.map((m) => m.key?.toString()).sort()).toEqual([...traceIds].sort());
+    },
+  );
+
+  it('fails authentication with a wrong password in the secret, and reports the batch for retry', async () => {
+    const { username } = need(kafka.sasl?.scram, 'a SCRAM user');
+    const secretArn = await scramSecret(username, 'not-the-password');
+    const { topic, event } = await spansFor('scram-wrong', 2);
+    const c = await collectorFor({
+      KAFKA_BROKERS: need(kafka.listeners.saslSsl, 'a SASL_SSL listener'),
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: need(kafka.caPem, 'a CA'),
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_SECRET_ARN: secretArn,
+      KAFKA_TOPIC: topic,
+      KAFKA_RETRIES: '0',
+    });
+
+    const response = await c.handler(event, lambdaContext(5_000));
+
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: event.Records[0]?.kinesis.sequenceNumber }],
+    });
+    expect(await readAll(kafka.brokers, topic, 0)).toEqual([]);
+  });
+
+  it('fails the batch, not the container, when the secret does not exist', async () => {
+    const missing = `arn:aws:secretsmanager:${REGION}:123456789012:secret:AmazonMSK_missing-AbCdEf`;
+    const { topic, event } = await spansFor('scram-missing', 1);
+    const c = await collectorFor({
+      KAFKA_BROKERS: need(kafka.listeners.saslSsl, 'a SASL_SSL listener'),
+      KAFKA_SSL: 'true',
+      KAFKA_SSL_CA_FILE: need(kafka.caPem, 'a CA'),
+      KAFKA_SASL_MECHANISM: 'scram-sha-512',
+      KAFKA_SASL_SECRET_ARN: missing,
+      KAFKA_TOPIC: topic,
+    });
+
+    const response = await c.handler(event, lambdaContext(5_000));
+
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: event.Records[0]?.kinesis.sequenceNumber }],
+    });
+  });
+});
