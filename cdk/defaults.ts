@@ -145,7 +145,7 @@ export const ALARMS = {
    * client never sends one; raise the threshold if a known client is noisy.
    */
   invalidSpans: 1,
-  /** Any span sent to the dead-letter topic in 5 minutes: Kafka refused it for good. */
+  /** Any record written to the dead-letter topic in 5 minutes: it was refused for good and kept there. */
   deadLetteredSpans: 1,
   /**
    * Unacknowledged spans in 3 five-minute periods in a row: a short broker blip heals through

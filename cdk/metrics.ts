@@ -12,7 +12,7 @@ export const SpanMetric = {
   invalidSpans: 'invalid.span',
   producedSpans: 'produced.span',
   produceFailures: 'produce.failure.span',
-  /** Written once the dead-letter topic ships (KAFKA_DLQ_TOPIC); until then the alarm sees no data. */
+  /** Refused records the dead-letter topic (KAFKA_DLQ_TOPIC) acknowledged. */
   deadLetteredSpans: 'dead-lettered.span',
   batchFailures: 'batch.failure',
   produceTime: 'kafka.produce.time',

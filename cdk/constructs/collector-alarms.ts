@@ -74,7 +74,7 @@ export class CollectorAlarms extends Construct {
       metric: spans.sum(SpanMetric.deadLetteredSpans),
       threshold: thresholds.deadLetteredSpans,
       alarmDescription:
-        'Kafka refused spans for good (for example larger than the topic accepts); they went to the dead-letter topic.',
+        'Refused records (invalid spans, spans too large to produce) were written to the dead-letter topic with the reason: inspect them there, fix the client, replay if needed.',
     });
     this.add('ProduceFailures', {
       metric: spans.sum(SpanMetric.produceFailures),

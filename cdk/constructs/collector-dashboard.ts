@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -31,6 +31,8 @@ export class CollectorDashboard extends Construct {
       new cloudwatch.GraphWidget({ title, left, right, width: 12, height: 6 });
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      // The stack's name: unique per account and region, and easy to find in the console.
+      dashboardName: Stack.of(this).stackName,
       defaultInterval: Duration.hours(3),
       widgets: [
         [
