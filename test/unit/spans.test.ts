@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+import fc from 'fast-check';
 import { Writer } from 'protobufjs/minimal.js';
 import { describe, expect, it } from 'vitest';
 import type { Rejected } from '../../lambda/rejections.js';
@@ -284,5 +286,38 @@ describe('checkSpans', () => {
       expect(key === decoded.traceId || reason !== undefined).toBe(true);
       expect(reason === 'negative-duration').toBe(Number(decoded.duration) < 0);
     }
+  });
+});
+
+describe('checkSpan string validation', () => {
+  it('accepts a string field exactly when its bytes are UTF-8, wherever a bad byte sits', () => {
+    const valid = encodeSpan();
+    // Mostly ASCII with some high bytes, at every length around the 4-byte steps of the scan.
+    const bytes = fc.uint8Array({ minLength: 1, maxLength: 19 }).chain((ascii) =>
+      fc
+        .array(fc.tuple(fc.nat(ascii.length - 1), fc.integer({ min: 0x80, max: 0xff })), {
+          maxLength: 3,
+        })
+        .map((highs) => {
+          const out = Buffer.from(ascii.map((b) => b & 0x7f));
+          for (const [at, value] of highs) out[at] = value;
+          return out;
+        }),
+    );
+
+    fc.assert(
+      fc.property(bytes, (name) => {
+        const withName = Buffer.concat([
+          valid,
+          Writer.create()
+            .uint32((4 << 3) | 2)
+            .bytes(name)
+            .finish(),
+        ]);
+
+        expect(check(withName).reason === 'undecodable').toBe(!isUtf8(name));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
