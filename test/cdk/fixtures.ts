@@ -61,7 +61,11 @@ export function build(
   collector: CollectorProps = BASE,
   appContext: Record<string, unknown> = {},
 ): { stack: CollectorStack; template: Template } {
-  const app = new App({ context: { ...cdkJsonContext(), ...appContext } });
+  // No copy of the 2 MB bundle per test app: only the template is asserted here (synth.test.ts
+  // checks the staged asset the CLI writes).
+  const app = new App({
+    context: { ...cdkJsonContext(), 'aws:cdk:disable-asset-staging': true, ...appContext },
+  });
   const stack = new CollectorStack(app, 'Collector', { collector });
   return { stack, template: Template.fromStack(stack) };
 }

