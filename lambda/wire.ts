@@ -22,6 +22,17 @@ export const varint = { lo: 0, hi: 0 };
 
 /** Reads a varint of up to 10 bytes into `varint`. */
 export function readVarint(buf: Uint8Array, pos: number, end: number): number {
+  // One byte: every tag and most lengths of a span. Kept tiny so V8 inlines it.
+  const first = pos < end ? (buf[pos] as number) : 0x80;
+  if (first < 0x80) {
+    varint.lo = first;
+    varint.hi = 0;
+    return pos + 1;
+  }
+  return readLongVarint(buf, pos, end);
+}
+
+function readLongVarint(buf: Uint8Array, pos: number, end: number): number {
   let lo = 0;
   let hi = 0;
   let b = 0;
