@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as zlib from 'node:zlib';
+import { type FormatSettings, readFormatSettings } from './config-formats.js';
 
 /**
  * Configuration: environment variables, read and validated once at cold start.
@@ -61,6 +62,8 @@ export interface KafkaSettings {
 
 export interface Config {
   kafka: KafkaSettings;
+  /** Input format, decorators, output format and tag routes (lambda/config-formats.ts). */
+  formats: FormatSettings;
   /**
    * `DEADLINE_MARGIN_MS`, default 1000: time kept back from the function's timeout to answer,
    * log and flush metrics. Produce requests still unacknowledged by then are reported failed.
@@ -137,9 +140,17 @@ export function loadConfig(env: Env): Config {
     );
   }
   const deadlineMarginMs = read.int('DEADLINE_MARGIN_MS', 1000, 0, 60_000);
+  const formats = readFormatSettings(env, problems);
+  for (const route of formats.routes) {
+    if (!route.brokers && (route.topic === kafka.topic || route.topic === kafka.deadLetterTopic)) {
+      problems.push(
+        `ROUTES: route ${route.name} writes to ${route.topic}, which already gets every span or dead letter: use another topic`,
+      );
+    }
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
-  return { kafka, deadlineMarginMs };
+  return { kafka, formats, deadlineMarginMs };
 }
 
 function readDeadLetterTopic(read: Reader): string | undefined {

@@ -21,6 +21,8 @@ export const DeadLetterHeader = {
   sequenceNumber: 'kinesis.sequence.number',
   /** Position within the KPL aggregate; 0 for a plain record. */
   subSequenceNumber: 'kinesis.subsequence.number',
+  /** Position of the span within a multi-span record (`INPUT_FORMAT` other than `haystack-span`). */
+  spanIndex: 'dlq.span.index',
   partitionKey: 'kinesis.partition.key',
   /** Epoch milliseconds of the record's arrival in Kinesis. */
   arrivalTime: 'kinesis.arrival.time',
@@ -47,7 +49,7 @@ export function deadLetters(
 }
 
 function deadLetter(
-  { recordIndex, subIndex, reason, data }: Rejected,
+  { recordIndex, subIndex, spanIndex, reason, data }: Rejected,
   record: KinesisStreamRecord | undefined,
   topic: string,
   maxBatchBytes: number,
@@ -58,6 +60,7 @@ function deadLetter(
   setIfString(headers, DeadLetterHeader.shardId, shardOf(record?.eventID));
   setIfString(headers, DeadLetterHeader.sequenceNumber, kinesis?.sequenceNumber);
   headers[DeadLetterHeader.subSequenceNumber] = String(subIndex);
+  if (spanIndex !== undefined) headers[DeadLetterHeader.spanIndex] = String(spanIndex);
   setIfString(headers, DeadLetterHeader.partitionKey, kinesis?.partitionKey);
   const arrival = kinesis?.approximateArrivalTimestamp;
   if (typeof arrival === 'number' && Number.isFinite(arrival)) {
@@ -67,7 +70,7 @@ function deadLetter(
   // A record without data (malformed event) is kept as the JSON Lambda delivered.
   const value =
     data.length > 0 || reason !== 'malformed-event' ? data : Buffer.from(safeJson(record));
-  const letter: OutgoingMessage = { recordIndex, topic, key, value, headers };
+  const letter: OutgoingMessage = { recordIndex, kind: 'dead-letter', topic, key, value, headers };
   return fitted(letter, maxBatchBytes);
 }
 

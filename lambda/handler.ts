@@ -1,15 +1,19 @@
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { ClusterProducers } from './clusters.js';
 import { type Config, loadConfig } from './config.js';
 import { deadLetters } from './dead-letters.js';
+import { decodeUserRecords } from './decoding.js';
+import { decorateSpans } from './decorate.js';
 import { batchResponse, earliestUnacknowledged, sequenceNumberOf } from './failures.js';
 import { describeKafkaError } from './kafka-errors.js';
-import { type OutgoingMessage, spanMessages } from './messages.js';
-import { type MessageProducer, WarmProducer } from './producer.js';
+import { routeMessages, spanMessages } from './messages.js';
+import type { MessageProducer } from './producer.js';
 import { readRecords } from './records.js';
 import { checkSpans } from './spans.js';
 import {
   countBatchFailure,
   countDelivery,
+  countFormats,
   countReceived,
   logger,
   metrics,
@@ -22,19 +26,20 @@ import {
  * naming the earliest record Kafka did not fully acknowledge, so Lambda re-delivers exactly
  * what is not stored yet.
  *
- *   event -> records -> spans -> messages (+ dead letters) -> produce -> batch response
+ *   event -> records -> (formats) -> spans -> (decorators) -> messages (+ routes, dead letters)
+ *         -> produce -> batch response
  */
 export type KinesisHandler = (
   event: KinesisStreamEvent,
   context: Pick<Context, 'getRemainingTimeInMillis'>,
 ) => Promise<KinesisStreamBatchResponse>;
 
-/** Builds the handler around one warm producer; the module-level `handler` below is the deployed one. */
+/** Builds the handler around warm producers; the module-level `handler` below is the deployed one. */
 export function createHandler(
   config: Config,
-  producer: MessageProducer = new WarmProducer(config.kafka),
+  producer: MessageProducer = ClusterProducers.fromConfig(config),
 ): KinesisHandler {
-  const { kafka } = config;
+  const { kafka, formats } = config;
   let coldStart = true;
   return async (event, context) => {
     const deadline =
@@ -50,24 +55,23 @@ export function createHandler(
         records.at(-1)?.kinesis?.approximateArrivalTimestamp,
       );
 
-      const spans = checkSpans(userRecords, rejected);
-      const spanOut = spanMessages(spans, kafka.topic, kafka.maxBatchBytes, rejected);
-      const letters = kafka.deadLetterTopic
-        ? deadLetters(rejected, records, kafka.deadLetterTopic, kafka.maxBatchBytes)
-        : [];
+      const counts = { decompressed: 0, sizeLimitExceeded: 0, truncated: 0, decorated: 0 };
+      const decoded = decodeUserRecords(userRecords, formats, rejected, counts);
+      const valid = checkSpans(decoded, rejected);
+      const { spans, routes } = decorateSpans(valid, formats, counts);
+      countFormats(counts, decoded.length, userRecords.length);
+
+      const messages = spanMessages(spans, kafka.topic, kafka.maxBatchBytes, rejected).concat(
+        routeMessages(spans, routes, kafka.maxBatchBytes),
+        kafka.deadLetterTopic
+          ? deadLetters(rejected, records, kafka.deadLetterTopic, kafka.maxBatchBytes)
+          : [],
+      );
       reportRejected(rejected, (i) => sequenceNumberOf(records, i), kafka.deadLetterTopic);
 
-      const messages = spanOut.concat(letters);
       const started = Date.now();
       const { acknowledged, errors } = await producer.deliver(messages, deadline);
-      const acked = countAcknowledged(messages, acknowledged, kafka.topic);
-      countDelivery(
-        spans.length,
-        acked.spans,
-        acked.letters,
-        messages.length - acked.spans - acked.letters,
-        Date.now() - started,
-      );
+      countDelivery(valid.length, messages, acknowledged, Date.now() - started);
 
       const failed = earliestUnacknowledged(messages, acknowledged);
       if (failed !== undefined) {
@@ -75,7 +79,7 @@ export function createHandler(
           'Kafka did not acknowledge every message; Lambda re-delivers from the first record not stored',
           {
             sequenceNumber: sequenceNumberOf(records, failed),
-            unacknowledged: messages.length - acked.spans - acked.letters,
+            unacknowledged: acknowledged.filter((ack) => !ack).length,
             topics: [...new Set(messages.map((m) => m.topic))],
             errors: errors.map(describeKafkaError),
           },
@@ -96,21 +100,6 @@ export function createHandler(
  */
 export function produceBudget(remainingMs: number, marginMs: number): number {
   return Math.max(remainingMs - marginMs, remainingMs / 2);
-}
-
-function countAcknowledged(
-  messages: readonly OutgoingMessage[],
-  acknowledged: readonly boolean[],
-  spanTopic: string,
-) {
-  let spans = 0;
-  let letters = 0;
-  for (let i = 0; i < messages.length; i++) {
-    if (!acknowledged[i]) continue;
-    if ((messages[i] as OutgoingMessage).topic === spanTopic) spans++;
-    else letters++;
-  }
-  return { spans, letters };
 }
 
 /** Configuration is read at cold start: a bad variable fails the init with a message naming it. */

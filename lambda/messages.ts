@@ -1,12 +1,21 @@
 import type { IHeaders } from 'kafkajs';
+import type { Route } from './decorators/routes.js';
 import type { Rejected } from './rejections.js';
 import type { ValidSpan } from './spans.js';
+
+/** A span for the main topic, a copy for a tag route, or a refused record for the dead-letter topic. */
+export type MessageKind = 'span' | 'route' | 'dead-letter';
 
 /** One Kafka message to produce, tied to the Kinesis record whose acknowledgement waits on it. */
 export interface OutgoingMessage {
   /** Position of the source Kinesis record in the event. */
   recordIndex: number;
+  kind: MessageKind;
   topic: string;
+  /** Bootstrap list of another cluster (a route's `brokers`, joined); the main cluster when absent. */
+  cluster?: string;
+  /** The route's name, for `kind: 'route'`. */
+  route?: string;
   /** Partitioned as the Java client would (lambda/partitioner.ts); null spreads evenly. */
   key: Buffer | null;
   value: Buffer;
@@ -54,6 +63,7 @@ export function spanMessages(
   for (const { record, key } of spans) {
     const message: OutgoingMessage = {
       recordIndex: record.recordIndex,
+      kind: 'span',
       topic,
       key,
       value: record.data,
@@ -62,6 +72,36 @@ export function spanMessages(
       rejected.push({ ...record, reason: 'too-large' });
     } else {
       messages.push(message);
+    }
+  }
+  return messages;
+}
+
+/**
+ * One extra message per route a span matched, with the span's key and value. Spans too large
+ * for a request are skipped here: they were refused (and dead-lettered) as their main message.
+ */
+export function routeMessages(
+  spans: readonly ValidSpan[],
+  routes: ReadonlyArray<readonly Route[]>,
+  maxBatchBytes: number,
+): OutgoingMessage[] {
+  const messages: OutgoingMessage[] = [];
+  for (let i = 0; i < routes.length; i++) {
+    const matched = routes[i];
+    if (!matched || matched.length === 0) continue;
+    const { record, key } = spans[i] as ValidSpan;
+    for (const route of matched) {
+      const message: OutgoingMessage = {
+        recordIndex: record.recordIndex,
+        kind: 'route',
+        topic: route.topic,
+        route: route.name,
+        key,
+        value: record.data,
+      };
+      if (route.brokers) message.cluster = route.brokers.join(',');
+      if (messageBytes(message) + BATCH_OVERHEAD_BYTES <= maxBatchBytes) messages.push(message);
     }
   }
   return messages;

@@ -8,6 +8,8 @@ export interface UserRecord {
   recordIndex: number;
   /** Position within its KPL aggregate; 0 for a plain record. */
   subIndex: number;
+  /** Position of the span within a multi-span record, once lambda/decoding.ts split it. */
+  spanIndex?: number;
   /** A view into the decoded record: the span's bytes exactly as the producer wrote them. */
   data: Buffer;
 }

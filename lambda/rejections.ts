@@ -1,3 +1,5 @@
+import type { SpanFormatRejection } from './formats/decoded.js';
+import type { FormatRecordRejection } from './formats/decoders.js';
 import type { KplRejection } from './kpl.js';
 import type { SpanRejection } from './spans.js';
 
@@ -12,6 +14,10 @@ export type Reason =
   /** `kinesis.data` is not canonical base64. */
   | 'bad-base64'
   | KplRejection
+  /** The record is not in the configured `INPUT_FORMAT`, or its compression is broken or too large. */
+  | FormatRecordRejection
+  /** One span of a multi-span record cannot be converted (its siblings go on). */
+  | SpanFormatRejection
   | SpanRejection
   /** The span with its key is larger than one produce request may carry (`KAFKA_MAX_BATCH_BYTES`). */
   | 'too-large';
@@ -22,7 +28,10 @@ export interface Rejected {
   recordIndex: number;
   /** Position within its KPL aggregate; 0 for a plain record. */
   subIndex: number;
+  /** Position of the span within a multi-span record (Batch, JSON array, OTLP request). */
+  spanIndex?: number;
   reason: Reason;
-  /** The bytes as received (empty when there were none to read). */
+  /** The bytes as received (empty when there were none to read); for a refused span of a
+   *  multi-span record, the whole record as received. */
   data: Buffer;
 }

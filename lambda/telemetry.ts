@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { OutgoingMessage } from './messages.js';
 import type { Reason, Rejected } from './rejections.js';
 
 /**
@@ -39,6 +40,20 @@ export const MetricName = {
   batchFailures: 'batch.failure',
   /** Milliseconds spent producing to Kafka, connect included. */
   produceTime: 'kafka.produce.time',
+  /** Records that were gzip or zlib compressed. */
+  decompressed: 'decompressed.record',
+  /** Spans read out of records (equal to user records for `haystack-span`). */
+  decodedSpans: 'decoded.span',
+  /** Spans over the size guard's limit (as the original). */
+  sizeLimitExceeded: 'sizeLimitExceeded.span',
+  /** Spans whose tags the size guard cut. */
+  truncated: 'truncated.span',
+  /** Spans that got at least one of `ADDITIONAL_TAGS`. */
+  decorated: 'decorated.span',
+  /** Route messages Kafka acknowledged, in total and per route as `routed.span.<name>`. */
+  routed: 'routed.span',
+  /** Route messages Kafka did not acknowledge in time; their records come back. */
+  routeFailures: 'routed.failure.span',
 } as const;
 
 /** How many examples of rejected records one invocation logs; counts are always complete. */
@@ -85,18 +100,67 @@ export function reportRejected(
   });
 }
 
+/** Counts what Kafka acknowledged, by kind of message (and per route), and how long it took. */
 export function countDelivery(
   valid: number,
-  produced: number,
-  deadLettered: number,
-  failed: number,
+  messages: readonly OutgoingMessage[],
+  acknowledged: readonly boolean[],
   produceMs: number,
 ): void {
+  let produced = 0;
+  let deadLettered = 0;
+  let routeFailures = 0;
+  const routed = new Map<string, number>();
+  for (let i = 0; i < messages.length; i++) {
+    const { kind, route } = messages[i] as OutgoingMessage;
+    if (kind === 'span') {
+      if (acknowledged[i]) produced++;
+    } else if (kind === 'dead-letter') {
+      if (acknowledged[i]) deadLettered++;
+    } else if (acknowledged[i]) {
+      routed.set(route ?? '', (routed.get(route ?? '') ?? 0) + 1);
+    } else {
+      routeFailures++;
+    }
+  }
+  const failed = acknowledged.length - acknowledged.filter(Boolean).length;
   metrics.addMetric(MetricName.validSpans, MetricUnit.Count, valid);
   metrics.addMetric(MetricName.producedSpans, MetricUnit.Count, produced);
   metrics.addMetric(MetricName.deadLettered, MetricUnit.Count, deadLettered);
   metrics.addMetric(MetricName.produceFailures, MetricUnit.Count, failed);
   metrics.addMetric(MetricName.produceTime, MetricUnit.Milliseconds, produceMs);
+  if (routed.size > 0 || routeFailures > 0) countRoutes(routed, routeFailures);
+}
+
+/** Counts the format and decorator steps, only when they did anything: the default path emits none. */
+export function countFormats(
+  counts: { decompressed: number; sizeLimitExceeded: number; truncated: number; decorated: number },
+  decodedSpans: number,
+  userRecords: number,
+): void {
+  if (decodedSpans !== userRecords)
+    metrics.addMetric(MetricName.decodedSpans, MetricUnit.Count, decodedSpans);
+  if (counts.decompressed > 0)
+    metrics.addMetric(MetricName.decompressed, MetricUnit.Count, counts.decompressed);
+  if (counts.sizeLimitExceeded > 0) {
+    metrics.addMetric(MetricName.sizeLimitExceeded, MetricUnit.Count, counts.sizeLimitExceeded);
+    logger.warn('Spans over the size limit', { ...counts });
+  }
+  if (counts.truncated > 0)
+    metrics.addMetric(MetricName.truncated, MetricUnit.Count, counts.truncated);
+  if (counts.decorated > 0)
+    metrics.addMetric(MetricName.decorated, MetricUnit.Count, counts.decorated);
+}
+
+/** Counts route messages acknowledged (in total and per route) and not. */
+function countRoutes(acknowledgedByRoute: ReadonlyMap<string, number>, failed: number): void {
+  let total = 0;
+  for (const [name, count] of acknowledgedByRoute) {
+    metrics.addMetric(`${MetricName.routed}.${name}`, MetricUnit.Count, count);
+    total += count;
+  }
+  metrics.addMetric(MetricName.routed, MetricUnit.Count, total);
+  metrics.addMetric(MetricName.routeFailures, MetricUnit.Count, failed);
 }
 
 export function countBatchFailure(failed: boolean): void {

@@ -1,4 +1,5 @@
 import { vi } from 'vitest';
+import { ClusterProducers } from '../../lambda/clusters.js';
 import { type Config, loadConfig } from '../../lambda/config.js';
 import type { KinesisHandler } from '../../lambda/handler.js';
 import { WarmProducer } from '../../lambda/producer.js';
@@ -31,10 +32,12 @@ export async function collector(
   const { createHandler } = await import('../../lambda/handler.js');
   const config = loadConfig(fullEnv);
   const producer = new WarmProducer(config.kafka);
+  // Routes to other clusters get producers of their own, as the deployed handler wires them.
+  const producers = ClusterProducers.fromConfig(config, producer);
   return {
     config,
     producer,
-    handler: createHandler(config, producer),
-    close: () => producer.close(),
+    handler: createHandler(config, producers),
+    close: () => producers.close(),
   };
 }

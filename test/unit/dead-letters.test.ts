@@ -28,6 +28,7 @@ describe('deadLetters', () => {
 
     expect(letter).toEqual({
       recordIndex: 0,
+      kind: 'dead-letter',
       topic: 'proto-spans-dlq',
       key: Buffer.from('trace-a'),
       value: data,
@@ -42,6 +43,22 @@ describe('deadLetters', () => {
       },
     });
     expect(letter?.value).toBe(data);
+  });
+
+  it('says which span of a multi-span record was refused', () => {
+    const rejected: Rejected[] = [
+      {
+        recordIndex: 1,
+        subIndex: 0,
+        spanIndex: 3,
+        reason: 'invalid-otlp-span',
+        data: Buffer.from('x'),
+      },
+    ];
+
+    const [letter] = deadLetters(rejected, records, 'dlq', 1_000_000);
+
+    expect(letter?.headers?.[DeadLetterHeader.spanIndex]).toBe('3');
   });
 
   it('orders letters by record, whatever order the refusals came in', () => {

@@ -5,6 +5,7 @@ import { kinesisEvent } from '../helpers/factories.js';
 
 const message = (recordIndex: number): OutgoingMessage => ({
   recordIndex,
+  kind: 'span',
   topic: 't',
   key: Buffer.from('k'),
   value: Buffer.from('v'),

@@ -46,6 +46,7 @@ describe('spanMessages', () => {
 describe('planRequests', () => {
   const sized = (recordIndex: number, valueBytes: number): OutgoingMessage => ({
     recordIndex,
+    kind: 'span',
     topic: 't',
     key: Buffer.from('k'),
     value: Buffer.alloc(valueBytes),
