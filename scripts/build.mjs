@@ -15,7 +15,9 @@ const result = await build({
   // The oldest Node.js the bundle must run on: the machine's 20 for tests, Lambda's 22/24 in production.
   target: 'node20',
   minify: true,
-  sourcemap: 'external',
+  // 'linked' writes the sourceMappingURL comment; with NODE_OPTIONS=--enable-source-maps (set by the
+  // stack) stack traces then name lambda/*.ts lines instead of the minified bundle's.
+  sourcemap: 'linked',
   sourcesContent: false,
   legalComments: 'external',
   metafile: true,

@@ -44,21 +44,27 @@ beforeAll(() => {
 
 it('the built bundle exports handler and produces spans with only environment configuration', async () => {
   const topic = randomTopic('bundle');
+  const dlq = randomTopic('bundle-dlq');
   await createTopic(kafka.brokers, topic, 4);
+  await createTopic(kafka.brokers, dlq, 1);
   const spans = Array.from({ length: 8 }, (_, i) => encodeSpan({ traceId: `bundle-${i}` }));
+  const invalid = encodeSpan({ spanId: '' });
 
-  const { response } = await invokeBundle(kinesisEvent([...spans, encodeSpan({ spanId: '' })]), {
+  const { response } = await invokeBundle(kinesisEvent([...spans, invalid]), {
     KAFKA_BROKERS: kafka.brokers.join(','),
     KAFKA_TOPIC: topic,
+    KAFKA_DLQ_TOPIC: dlq,
     KAFKA_SSL: 'false',
     KAFKA_SASL_MECHANISM: 'none',
   });
   const read = await readAll(kafka.brokers, topic, spans.length);
+  const letters = await readAll(kafka.brokers, dlq, 1);
 
   expect(response).toEqual({ batchItemFailures: [] });
   expect(read.map((m) => m.value)).toEqual(expect.arrayContaining(spans));
   expect(read).toHaveLength(spans.length);
   for (const m of read) expect(m.partition).toBe(javaPartition(m.key as Buffer, 4));
+  expect(letters.map((m) => m.value)).toEqual([invalid]);
 });
 
 it('refuses to start with a bad environment, naming the variable', async () => {
