@@ -21,7 +21,7 @@ export type RecordRejection =
 
 /** Why one span of a multi-span record is refused; its siblings are unaffected. */
 export type SpanFormatRejection =
-  /** `haystack-json`: a span object with a field of the wrong type (see docs/formats-config.md). */
+  /** `haystack-json`: a span object with a field of the wrong type (see lambda/formats/haystack-json.ts). */
   | 'invalid-json-span'
   /** OTLP: a span that does not decode, or whose ids are not 16 / 8 bytes. */
   | 'invalid-otlp-span';
