@@ -88,14 +88,19 @@ function span(
     operationName: random.pick(service.operations),
     startTime,
     duration,
-    tags: tags(random, parentSpanId === '', error),
+    tags: tags(random, service.name, parentSpanId === '', error),
     logs: logs(random, startTime, duration, error),
   };
 }
 
 /** Tags of every type Haystack knows: string, long, double, bool and binary. */
-function tags(random: Random, server: boolean, error: boolean): ITag[] {
+function tags(random: Random, service: string, server: boolean, error: boolean): ITag[] {
   const list: ITag[] = [
+    {
+      key: 'http.url',
+      type: Tag.TagType.STRING,
+      vStr: `https://shop.example.com/api/${service}/${random.uuid().slice(0, 13)}`,
+    },
     { key: 'span.kind', type: Tag.TagType.STRING, vStr: server ? 'server' : 'client' },
     { key: 'http.status_code', type: Tag.TagType.LONG, vLong: error ? 500 : 200 },
     { key: 'error', type: Tag.TagType.BOOL, vBool: error },

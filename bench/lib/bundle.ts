@@ -1,0 +1,36 @@
+import { mkdtemp } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { repoRoot } from '../../test/harness/paths.js';
+
+/** The collector's modules as bundled code (see lambda-entry.ts). */
+export type Lambda = typeof import('./lambda-entry.js');
+
+let loading: Promise<Lambda> | undefined;
+
+/**
+ * Bundles lambda-entry.ts with the options of scripts/build.mjs (CommonJS, node20, minified)
+ * into a temp dir and loads it, once per process. The environment must be valid first:
+ * lambda/handler.ts reads it when loaded.
+ */
+export function loadBundledLambda(): Promise<Lambda> {
+  loading ??= (async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-bundle-'));
+    const outfile = path.join(dir, 'lambda.cjs');
+    await build({
+      entryPoints: [path.join(repoRoot(), 'bench', 'lib', 'lambda-entry.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      // BENCH_MINIFY=false keeps names readable in a CPU profile.
+      minify: process.env.BENCH_MINIFY !== 'false',
+      logLevel: 'warning',
+    });
+    return createRequire(__filename)(outfile) as Lambda;
+  })();
+  return loading;
+}

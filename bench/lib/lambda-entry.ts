@@ -1,0 +1,12 @@
+/**
+ * The collector's internals, re-exported for one esbuild bundle built like dist/handler.js
+ * (see bundle.ts): benchmarks must time the code Lambda runs, scope-hoisted and minified,
+ * not the per-file CommonJS tsx makes of it (whose export getters cost more than the work).
+ */
+export { loadConfig } from '../../lambda/config.js';
+export { createHandler } from '../../lambda/handler.js';
+export { spanMessages } from '../../lambda/messages.js';
+export { javaPartition } from '../../lambda/partitioner.js';
+export { planRequests, WarmProducer } from '../../lambda/producer.js';
+export { readRecords } from '../../lambda/records.js';
+export { checkSpans } from '../../lambda/spans.js';

@@ -1,0 +1,62 @@
+import { Span } from '../../proto/haystack.generated.js';
+import type { Lambda } from '../lib/bundle.js';
+import { type Row, runtimeName } from '../lib/report.js';
+import { benchSpans, kplEvent, plainEvent } from '../lib/spans.js';
+import { median, ratePerCpuSecond } from '../lib/stats.js';
+
+const SPANS = 10_000;
+const TARGET = 1_000_000;
+
+/**
+ * The CPU path on one thread, in the bundled code: base64, KPL de-aggregation, validation and
+ * keying of a 10,000-span batch, in spans per CPU-second (median of `samples` measurements of
+ * 300 ms), with a full protobufjs decode beside it as the reference it must beat.
+ */
+export function cpuSuite(lambda: Lambda, samples: number): Row[] {
+  const spans = benchSpans(SPANS);
+  const plain = plainEvent(spans);
+  const kpl = kplEvent(spans, 100);
+  const bytes = spans.map((s) => s.bytes);
+  const path = (records: typeof plain.Records) => (): void => {
+    const rejected: Parameters<Lambda['checkSpans']>[1] = [];
+    const { userRecords } = lambda.readRecords(records);
+    const valid = lambda.checkSpans(userRecords, rejected);
+    lambda.spanMessages(valid, 'proto-spans', 1_000_000, rejected);
+    if (valid.length !== SPANS)
+      throw new Error(`expected ${SPANS} valid spans, got ${valid.length}`);
+  };
+  const cases: [string, () => void][] = [
+    ['base64 + validation + keying (plain records)', path(plain.Records)],
+    [
+      'base64 + de-aggregation + validation + keying (KPL, 100 spans per record)',
+      path(kpl.Records),
+    ],
+    [
+      'base64 alone (plain records)',
+      () => {
+        for (const r of plain.Records) Buffer.from(r.kinesis.data, 'base64');
+      },
+    ],
+    [
+      'reference: protobufjs Span.decode of every span',
+      () => {
+        for (const b of bytes) Span.decode(b);
+      },
+    ],
+  ];
+  const runtime = runtimeName();
+  return cases.map(([name, fn]) => {
+    for (let i = 0; i < 20; i++) fn(); // warm up the JIT
+    const rate = median(Array.from({ length: samples }, () => ratePerCpuSecond(fn) * SPANS));
+    const path = name.startsWith('base64 +');
+    return {
+      suite: 'CPU path, spans per CPU-second',
+      name,
+      perSecond: rate,
+      runtime,
+      note: path
+        ? `target ≥ ${TARGET.toLocaleString('en-US')}: ${rate >= TARGET ? 'met' : 'not met'}`
+        : '',
+    };
+  });
+}
