@@ -32,11 +32,16 @@ const KEYS: Record<string, readonly string[]> = {
     'mapping',
     'alarms',
     'telemetry',
+    'formats',
+    'sizeGuard',
+    'additionalTags',
     'assetPath',
   ],
   env: ['account', 'region'],
   stream: ['arn', 'encryptionKeyArn', 'name', 'shardCount', 'retentionHours', 'customerManagedKey'],
-  kafka: ['bootstrapBrokers', 'topic', 'deadLetterTopic', 'auth', 'producer'],
+  kafka: ['bootstrapBrokers', 'topic', 'deadLetterTopic', 'auth', 'producer', 'routes'],
+  // Each item of the list; its `tags` are free-form, like `additionalTags`.
+  'kafka.routes[]': ['name', 'topic', 'tags', 'brokers', 'clusterArn'],
   'kafka.auth': [
     'mode',
     'clusterArn',
@@ -86,8 +91,19 @@ const KEYS: Record<string, readonly string[]> = {
     'invalidSpans',
     'deadLetteredSpans',
     'produceFailures',
+    'routeFailures',
   ],
   telemetry: ['metricsNamespace', 'serviceName'],
+  formats: ['input', 'output', 'maxDecompressedBytes'],
+  sizeGuard: [
+    'enable',
+    'logOnly',
+    'maxBytes',
+    'skipTags',
+    'skipServices',
+    'infoTagKey',
+    'infoTagValue',
+  ],
 };
 
 /**
@@ -125,21 +141,33 @@ function readJson(file: string): unknown {
   }
 }
 
-function checkKeys(value: unknown, section: string, problems: string[]): void {
+/**
+ * Checks the keys of `value` against `KEYS[section]`, and of its sections below. `at` is the
+ * path shown in messages: the same as `section` but with the index of a list item
+ * (`kafka.routes[1]`, looked up as `kafka.routes[]`). Sections without an entry (`tags`,
+ * `additionalTags`, a route's `tags`) are free-form.
+ */
+function checkKeys(value: unknown, section: string, problems: string[], at = section): void {
+  if (Array.isArray(value) && KEYS[`${section}[]`] !== undefined) {
+    value.forEach((item, i) => {
+      checkKeys(item, `${section}[]`, problems, `${at}[${i}]`);
+    });
+    return;
+  }
   const allowed = KEYS[section];
   if (allowed === undefined) return;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    problems.push(`${section || CONTEXT_KEY} must be an object`);
+    problems.push(`${at || CONTEXT_KEY} must be an object`);
     return;
   }
   for (const [key, child] of Object.entries(value)) {
-    const path = section ? `${section}.${key}` : key;
+    const path = at ? `${at}.${key}` : key;
     if (!allowed.includes(key)) {
       problems.push(
-        `${path} is not a known setting (known in ${section || CONTEXT_KEY}: ${allowed.join(', ')})`,
+        `${path} is not a known setting (known in ${at || CONTEXT_KEY}: ${allowed.join(', ')})`,
       );
-    } else if (key !== 'tags') {
-      checkKeys(child, path, problems);
+    } else {
+      checkKeys(child, section ? `${section}.${key}` : key, problems, path);
     }
   }
 }

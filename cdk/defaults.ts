@@ -153,4 +153,73 @@ export const ALARMS = {
    */
   produceFailures: 1,
   produceFailurePeriods: 3,
+  /**
+   * Only with routes: unacknowledged route messages in 3 five-minute periods in a row, as for
+   * produce failures. Their records come back and their main-topic spans are produced again, so
+   * a route that stays down holds its shards back; a short blip on its cluster heals by re-delivery.
+   */
+  routeFailures: 1,
+  routeFailurePeriods: 3,
 } as const;
+
+/**
+ * Input and output formats. These are the function's own defaults (lambda/config-formats.ts),
+ * stated here for review: the stack writes `INPUT_FORMAT`, `OUTPUT_FORMAT` and
+ * `MAX_DECOMPRESSED_BYTES` only when a setting is given, so the function applies these itself
+ * and the two cannot drift apart unnoticed (a test holds them equal).
+ */
+export const FORMATS = {
+  /** `haystack-span`: one serialized Haystack span per record, what the original collector read. */
+  input: 'haystack-span',
+  /** `proto`: the span's bytes, what the downstream Haystack services read from `proto-spans`. */
+  output: 'proto',
+  /**
+   * 10 MiB, a Kinesis record's own maximum: a legitimate compressed record inflates to about
+   * what its producer put in, while a small "zip bomb" would otherwise exhaust the function's memory.
+   */
+  maxDecompressedBytes: 10 * 1024 * 1024,
+} as const;
+
+/**
+ * The original collector's span size guard, with its defaults (haystack-collector `base.conf`),
+ * which the function applies when a `SIZE_GUARD_*` variable is unset. The stack writes only the
+ * variables whose setting is given.
+ */
+export const SIZE_GUARD = {
+  /** Off: spans are produced whole, as the original did unless `max.size.enable` was set. */
+  enable: false,
+  /** Off: when on, oversized spans have their tags truncated, which is the guard's purpose. */
+  logOnly: false,
+  /** 5000 bytes: the original's `max.size.limit`, so migrated deployments truncate the same spans. */
+  maxBytes: 5000,
+  /** `error`: the original's default; a truncated span keeps the one tag that marks it failed. */
+  skipTags: ['error'],
+  /** None: no service is exempt unless named. */
+  skipServices: [],
+  /** The original's key and message, so dashboards and searches built on them keep working. */
+  infoTagKey: 'X-HAYSTACK-SPAN-INFO',
+  infoTagValue:
+    'Tags are truncated. REASON: Span Size Limit Exceeded. Please contact Haystack for more details',
+} as const;
+
+export const DECORATORS = {
+  /**
+   * None: every tag added is stored with every span downstream; the function adds none unless
+   * a deployer names them (`ADDITIONAL_TAGS`).
+   */
+  additionalTags: {},
+  /** None: every route is an extra copy of spans on another topic, written only on request (`ROUTES`). */
+  routes: [],
+  /**
+   * At most 16 routes, the function's own maximum: each route on another cluster holds a warm
+   * producer (with its connections) of its own, and each route adds a topic ARN to the policy.
+   */
+  maxRoutes: 16,
+} as const;
+
+/**
+ * Lambda refuses a function whose environment exceeds 4 KB in total. AWS does not say how it
+ * counts, so the synth counts the UTF-8 bytes of the variables as JSON (names, values, quotes
+ * and separators), which can only over-count: a template that passes deploys.
+ */
+export const ENVIRONMENT_LIMIT_BYTES = 4096;

@@ -5,10 +5,11 @@ export const CA_BUNDLE_PATH = '/opt/kafka-ca/ca.pem';
 
 /**
  * The function's environment, built from the settings only (names and defaults in
- * lambda/config.ts). Secrets are never in it: SCRAM credentials are named by their secret's
- * ARN and read at cold start. The core variables are always written, even when equal to the
- * function's own defaults, because `sam local invoke --env-vars` only overrides variables
- * the template declares.
+ * lambda/config.ts and lambda/config-formats.ts). Secrets are never in it: SCRAM credentials
+ * are named by their secret's ARN and read at cold start. The core variables are always
+ * written, even when equal to the function's own defaults, because `sam local invoke
+ * --env-vars` only overrides variables the template declares. The others (producer, formats,
+ * size guard, tags, routes) only when their setting is given, so the function's defaults apply.
  */
 export function functionEnvironment(settings: Settings): Record<string, string> {
   const { kafka, function: fn, telemetry } = settings;
@@ -24,7 +25,7 @@ export function functionEnvironment(settings: Settings): Record<string, string> 
     NODE_OPTIONS: '--enable-source-maps',
   };
   const p = kafka.producer;
-  const optional: Array<[string, string | number | undefined]> = [
+  const optional: Array<[string, string | number | boolean | undefined]> = [
     ['KAFKA_CLIENT_ID', p.clientId],
     ['KAFKA_ACKS', p.acks],
     ['KAFKA_COMPRESSION', p.compression],
@@ -34,9 +35,50 @@ export function functionEnvironment(settings: Settings): Record<string, string> 
     ['KAFKA_MAX_BATCH_BYTES', p.maxBatchBytes],
     ['KAFKA_MAX_IN_FLIGHT', p.maxInFlight],
     ['DEADLINE_MARGIN_MS', p.deadlineMarginMs],
+    ...formatEnvironment(settings),
   ];
   for (const [name, value] of optional) if (value !== undefined) env[name] = String(value);
   return env;
+}
+
+/**
+ * The formats, size guard, additional tags and routes variables; undefined when not set. Lists
+ * are written as JSON arrays, which the function reads as they are, so a tag key holding a
+ * comma stays one key, and `[]` (keep no tag when truncating) differs from unset.
+ */
+function formatEnvironment({
+  formats,
+  sizeGuard: guard,
+  additionalTags,
+  kafka: { routes },
+}: Settings): Array<[string, string | number | boolean | undefined]> {
+  const json = (value: unknown): string | undefined =>
+    value === undefined ? undefined : JSON.stringify(value);
+  return [
+    ['INPUT_FORMAT', formats.input],
+    ['MAX_DECOMPRESSED_BYTES', formats.maxDecompressedBytes],
+    ['OUTPUT_FORMAT', formats.output],
+    ['SIZE_GUARD_ENABLE', guard.enable],
+    ['SIZE_GUARD_LOG_ONLY', guard.logOnly],
+    ['SIZE_GUARD_MAX_BYTES', guard.maxBytes],
+    ['SIZE_GUARD_SKIP_TAGS', json(guard.skipTags)],
+    ['SIZE_GUARD_SKIP_SERVICES', json(guard.skipServices)],
+    ['SIZE_GUARD_INFO_TAG_KEY', guard.infoTagKey],
+    ['SIZE_GUARD_INFO_TAG_VALUE', guard.infoTagValue],
+    // None is the function's default: an empty object or list is not written at all.
+    ['ADDITIONAL_TAGS', Object.keys(additionalTags).length > 0 ? json(additionalTags) : undefined],
+    [
+      'ROUTES',
+      routes.length > 0
+        ? // Only what the function reads: clusterArn is for the IAM policy, not the function.
+          json(
+            routes.map(({ name, topic, tags, brokers }) =>
+              brokers === undefined ? { name, topic, tags } : { name, topic, tags, brokers },
+            ),
+          )
+        : undefined,
+    ],
+  ];
 }
 
 function authEnvironment({ kafka: { auth } }: Settings): Record<string, string> {

@@ -69,6 +69,33 @@ export interface ProducerProps {
   readonly deadlineMarginMs?: number;
 }
 
+/**
+ * A tag route (`ROUTES`): a span whose string tags include every pair of `tags` is also
+ * produced to `topic`, with the same key and value as on the main topic.
+ */
+export interface RouteProps {
+  /** 1-64 of `a-z A-Z 0-9 _ -`, unique: names the route in logs and in `routed.span.<name>`. */
+  readonly name: string;
+  /** The topic the matching spans also go to; it must exist (the producer never creates topics). */
+  readonly topic: string;
+  /**
+   * Tag key/value pairs a span must all carry. Required, so that a mirror of every span is
+   * always written on purpose, as `{}`.
+   */
+  readonly tags: Readonly<Record<string, string>>;
+  /**
+   * Bootstrap brokers of another cluster, reached with the main cluster's TLS and SASL
+   * settings. Default: the main cluster.
+   */
+  readonly brokers?: readonly string[];
+  /**
+   * With `brokers` and MSK IAM only, and then required: the other cluster's ARN, from which
+   * the policy's `Connect` and topic ARNs derive. It must be in the main cluster's region,
+   * because the function signs its IAM tokens for its own region.
+   */
+  readonly clusterArn?: string;
+}
+
 export interface KafkaProps {
   /** Bootstrap brokers, `host:port` each (MSK: the bootstrap string for the auth mode's port). */
   readonly bootstrapBrokers: readonly string[];
@@ -79,6 +106,47 @@ export interface KafkaProps {
   /** Default: MSK IAM, which needs `clusterArn`, so there is no implicit default here. */
   readonly auth: KafkaAuth;
   readonly producer?: ProducerProps;
+  /** Tag routes (`ROUTES`), at most 16. Default: none. */
+  readonly routes?: readonly RouteProps[];
+}
+
+/** What the records hold and what is produced; unset ones keep the function's defaults. */
+export interface FormatProps {
+  /** `INPUT_FORMAT`: what one user record holds. Default `haystack-span`. */
+  readonly input?: InputFormat;
+  /** `OUTPUT_FORMAT`: the span's bytes, or the original collector's JSON. Default `proto`. */
+  readonly output?: 'proto' | 'json';
+  /** `MAX_DECOMPRESSED_BYTES` (1024-268435456): the most a gzip or zlib record may inflate to. Default 10485760. */
+  readonly maxDecompressedBytes?: number;
+}
+
+/** The input formats the function reads (lambda/formats/decoders.ts; a test holds them equal). */
+export type InputFormat =
+  | 'haystack-span'
+  | 'haystack-batch'
+  | 'haystack-json'
+  | 'otlp-proto'
+  | 'otlp-json';
+
+/**
+ * The original collector's span size guard (`SIZE_GUARD_*`); unset ones keep the function's
+ * defaults. The other keys only act with `enable: true`, so they need `enable` to be given.
+ */
+export interface SizeGuardProps {
+  /** `SIZE_GUARD_ENABLE`. Default false. */
+  readonly enable?: boolean;
+  /** `SIZE_GUARD_LOG_ONLY`: count and log oversized spans but produce them whole. Default false. */
+  readonly logOnly?: boolean;
+  /** `SIZE_GUARD_MAX_BYTES` (1-100000000): a larger serialized span is oversized. Default 5000. */
+  readonly maxBytes?: number;
+  /** `SIZE_GUARD_SKIP_TAGS`: tag keys kept when truncating; `[]` keeps none. Default `["error"]`. */
+  readonly skipTags?: readonly string[];
+  /** `SIZE_GUARD_SKIP_SERVICES`: services never truncated. Default none. */
+  readonly skipServices?: readonly string[];
+  /** `SIZE_GUARD_INFO_TAG_KEY`: key of the tag added to a truncated span. Default `X-HAYSTACK-SPAN-INFO`. */
+  readonly infoTagKey?: string;
+  /** `SIZE_GUARD_INFO_TAG_VALUE`: its value. Default the original collector's message. */
+  readonly infoTagValue?: string;
 }
 
 /** The brokers' network, all imported by ID: the stack creates no VPC resources. */
@@ -138,6 +206,8 @@ export interface AlarmProps {
   readonly invalidSpans?: number;
   readonly deadLetteredSpans?: number;
   readonly produceFailures?: number;
+  /** Route messages not acknowledged; the alarm exists only when `kafka.routes` has routes. */
+  readonly routeFailures?: number;
 }
 
 export interface TelemetryProps {
@@ -156,6 +226,13 @@ export interface CollectorProps {
   readonly mapping?: MappingProps;
   readonly alarms?: AlarmProps;
   readonly telemetry?: TelemetryProps;
+  readonly formats?: FormatProps;
+  readonly sizeGuard?: SizeGuardProps;
+  /**
+   * `ADDITIONAL_TAGS`: string tags added to every span that has no non-empty string value for
+   * the key. Default: none. Not for secrets: the values are in the function's environment.
+   */
+  readonly additionalTags?: Readonly<Record<string, string>>;
   /** Directory of the prebuilt bundle (`npm run build`). Default `dist`. */
   readonly assetPath?: string;
 }

@@ -1,18 +1,38 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { ALARMS, FUNCTION, KAFKA, MAPPING, STREAM, TELEMETRY } from './defaults.js';
+import {
+  ALARMS,
+  DECORATORS,
+  ENVIRONMENT_LIMIT_BYTES,
+  FUNCTION,
+  KAFKA,
+  MAPPING,
+  STREAM,
+  TELEMETRY,
+} from './defaults.js';
+import { functionEnvironment } from './environment.js';
 import { type MskCluster, parseClusterArn } from './msk-arns.js';
+import { BROKER, TOPIC } from './patterns.js';
 import type {
   AlarmProps,
   CollectorProps,
+  FormatProps,
   FunctionProps,
   KafkaAuth,
   MappingProps,
   NetworkProps,
   ProducerProps,
+  SizeGuardProps,
   StreamProps,
   TelemetryProps,
 } from './props.js';
+import {
+  checkAdditionalTags,
+  checkFormats,
+  checkRoutes,
+  checkSizeGuard,
+  type ResolvedRoute,
+} from './settings-formats.js';
 
 /**
  * Props with every default filled in and every value checked, before any construct exists: a
@@ -31,6 +51,8 @@ export interface Settings {
     /** Set in `iam` mode. */
     readonly cluster: MskCluster | undefined;
     readonly producer: ProducerProps;
+    /** Tag routes, each with its other cluster parsed when MSK IAM needs it; empty when none. */
+    readonly routes: readonly ResolvedRoute[];
   };
   readonly network: NetworkProps;
   readonly function: Required<Omit<FunctionProps, 'functionName' | 'reservedConcurrency'>> &
@@ -40,6 +62,12 @@ export interface Settings {
   readonly alarms: Required<Omit<AlarmProps, 'topicArn' | 'email'>> &
     Pick<AlarmProps, 'topicArn' | 'email'>;
   readonly telemetry: Required<TelemetryProps>;
+  /** As given: unset ones are left to the function's defaults (the stack writes no variable for them). */
+  readonly formats: FormatProps;
+  /** As given, like `formats`. */
+  readonly sizeGuard: SizeGuardProps;
+  /** Empty when none. */
+  readonly additionalTags: Readonly<Record<string, string>>;
   /** Absolute path of the bundle directory, checked to hold `handler.js`. */
   readonly assetPath: string;
 }
@@ -58,8 +86,6 @@ const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const SECRET_ARN =
   /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/;
 const SNS_ARN = /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/;
-const BROKER = /^[^\s:,]+:\d{1,5}$/;
-const TOPIC = /^[a-zA-Z0-9._-]{1,249}$/;
 const VPC_ID = /^vpc-[0-9a-f]{8,17}$/;
 const SUBNET_ID = /^subnet-[0-9a-f]{8,17}$/;
 const SG_ID = /^sg-[0-9a-f]{8,17}$/;
@@ -170,6 +196,7 @@ export function resolveSettings(props: CollectorProps): Settings {
   }
   const producer = kafkaProps?.producer ?? {};
   checkProducer(producer, int, check);
+  const routes = checkRoutes(kafkaProps?.routes, { topic, deadLetterTopic, auth, cluster }, check);
 
   const network = props.network ?? { vpcId: '', subnetIds: [], securityGroupIds: [] };
   check(
@@ -251,6 +278,7 @@ export function resolveSettings(props: CollectorProps): Settings {
     'invalidSpans',
     'deadLetteredSpans',
     'produceFailures',
+    'routeFailures',
   ] as const) {
     int(`alarms.${key}`, alarms[key], 1, Number.MAX_SAFE_INTEGER);
   }
@@ -262,6 +290,13 @@ export function resolveSettings(props: CollectorProps): Settings {
   );
   check(telemetry.serviceName.trim() !== '', 'telemetry.serviceName must not be empty');
 
+  const formats = props.formats ?? {};
+  checkFormats(formats, int, check);
+  const sizeGuard = props.sizeGuard ?? {};
+  checkSizeGuard(sizeGuard, int, check);
+  const additionalTags = props.additionalTags ?? DECORATORS.additionalTags;
+  checkAdditionalTags(props.additionalTags, check);
+
   const assetPath = path.resolve(props.assetPath ?? 'dist');
   check(
     existsSync(path.join(assetPath, 'handler.js')),
@@ -269,16 +304,27 @@ export function resolveSettings(props: CollectorProps): Settings {
   );
 
   if (problems.length > 0) throw new SettingsError(problems);
-  return {
+  const settings: Settings = {
     stream,
-    kafka: { bootstrapBrokers: brokers, topic, deadLetterTopic, auth, cluster, producer },
+    kafka: { bootstrapBrokers: brokers, topic, deadLetterTopic, auth, cluster, producer, routes },
     network,
     function: fn,
     mapping,
     alarms,
     telemetry,
+    formats,
+    sizeGuard,
+    additionalTags,
     assetPath,
   };
+  // Routes and tags can be long; checked last, on the environment that would be deployed.
+  const environmentBytes = Buffer.byteLength(JSON.stringify(functionEnvironment(settings)));
+  if (environmentBytes > ENVIRONMENT_LIMIT_BYTES) {
+    throw new SettingsError([
+      `the function's environment is ${environmentBytes} bytes, over Lambda's limit of ${ENVIRONMENT_LIMIT_BYTES}: shorten or remove kafka.routes, additionalTags or sizeGuard lists`,
+    ]);
+  }
+  return settings;
 }
 
 function checkProducer(

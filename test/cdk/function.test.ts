@@ -189,3 +189,148 @@ describe('function environment', () => {
     }
   });
 });
+
+describe('function environment: formats, size guard, additional tags and routes', () => {
+  /** The variables a setting adds to BASE's environment, with their values. */
+  const added = (changes: Parameters<typeof props>[0]) => {
+    const base = environmentOf();
+    return Object.fromEntries(
+      Object.entries(environmentOf(props(changes))).filter(([name]) => !(name in base)),
+    );
+  };
+  const ROUTE = { name: 'errors', topic: 'error-spans', tags: { error: 'true' } };
+
+  it.each([
+    [{ formats: { input: 'otlp-json' as const } }, { INPUT_FORMAT: 'otlp-json' }],
+    [{ formats: { maxDecompressedBytes: 2048 } }, { MAX_DECOMPRESSED_BYTES: '2048' }],
+    [{ formats: { output: 'json' as const } }, { OUTPUT_FORMAT: 'json' }],
+    [{ sizeGuard: { enable: true } }, { SIZE_GUARD_ENABLE: 'true' }],
+    [
+      { sizeGuard: { enable: true, logOnly: true } },
+      { SIZE_GUARD_ENABLE: 'true', SIZE_GUARD_LOG_ONLY: 'true' },
+    ],
+    [
+      { sizeGuard: { enable: true, maxBytes: 8000 } },
+      { SIZE_GUARD_ENABLE: 'true', SIZE_GUARD_MAX_BYTES: '8000' },
+    ],
+    [
+      { sizeGuard: { enable: true, skipTags: ['error', 'http,status'] } },
+      { SIZE_GUARD_ENABLE: 'true', SIZE_GUARD_SKIP_TAGS: '["error","http,status"]' },
+    ],
+    [
+      { sizeGuard: { enable: false, skipTags: [] } },
+      { SIZE_GUARD_ENABLE: 'false', SIZE_GUARD_SKIP_TAGS: '[]' },
+    ],
+    [
+      { sizeGuard: { enable: true, skipServices: ['checkout'] } },
+      { SIZE_GUARD_ENABLE: 'true', SIZE_GUARD_SKIP_SERVICES: '["checkout"]' },
+    ],
+    [
+      { sizeGuard: { enable: true, infoTagKey: 'X-TRUNCATED' } },
+      { SIZE_GUARD_ENABLE: 'true', SIZE_GUARD_INFO_TAG_KEY: 'X-TRUNCATED' },
+    ],
+    [
+      { sizeGuard: { enable: true, infoTagValue: 'Tags cut: span too large' } },
+      { SIZE_GUARD_ENABLE: 'true', SIZE_GUARD_INFO_TAG_VALUE: 'Tags cut: span too large' },
+    ],
+    [
+      { additionalTags: { 'X-HAYSTACK-ENV': 'prod', region: 'eu-west-1' } },
+      { ADDITIONAL_TAGS: '{"X-HAYSTACK-ENV":"prod","region":"eu-west-1"}' },
+    ],
+    [
+      { kafka: { routes: [ROUTE] } },
+      { ROUTES: '[{"name":"errors","topic":"error-spans","tags":{"error":"true"}}]' },
+    ],
+    // None is the function's default: nothing to write.
+    [{ additionalTags: {}, kafka: { routes: [] } }, {}],
+  ])('%j adds exactly %j', (changes, expected) => {
+    expect(added(changes)).toEqual(expected);
+  });
+
+  it("ROUTES holds what the function reads: a route's brokers, never its clusterArn", () => {
+    const clusterArn =
+      'arn:aws:kafka:eu-west-1:444455556666:cluster/audit/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d-1';
+
+    const { ROUTES } = added({
+      kafka: {
+        routes: [
+          ROUTE,
+          {
+            name: 'audit',
+            topic: 'audit-spans',
+            tags: {},
+            brokers: ['b-1.audit.example:9098'],
+            clusterArn,
+          },
+        ],
+      },
+    });
+
+    expect(JSON.parse(ROUTES as string)).toEqual([
+      ROUTE,
+      { name: 'audit', topic: 'audit-spans', tags: {}, brokers: ['b-1.audit.example:9098'] },
+    ]);
+  });
+
+  it("is read by the function's own parser as exactly the settings it came from", async () => {
+    const { loadConfig } = await import('../../lambda/config.js');
+    const env = environmentOf(
+      props({
+        formats: { input: 'haystack-batch', output: 'json', maxDecompressedBytes: 4096 },
+        sizeGuard: {
+          enable: true,
+          logOnly: true,
+          maxBytes: 9000,
+          skipTags: [],
+          skipServices: ['checkout', 'cart'],
+          infoTagKey: 'X-TRUNCATED',
+          infoTagValue: 'Tags cut, "span" too large',
+        },
+        additionalTags: { 'X-HAYSTACK-ENV': 'prod', 'a,b': 'c' },
+        kafka: {
+          routes: [
+            ROUTE,
+            {
+              name: 'mirror',
+              topic: 'all-spans',
+              tags: {},
+              brokers: ['b-1.audit.example:9098', 'b-2.audit.example:9098'],
+              clusterArn:
+                'arn:aws:kafka:eu-west-1:444455556666:cluster/audit/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d-1',
+            },
+          ],
+        },
+      }),
+    );
+
+    const { formats } = loadConfig({ ...env, AWS_REGION: 'eu-west-1' });
+
+    expect(formats).toMatchObject({
+      inputFormat: 'haystack-batch',
+      outputFormat: 'json',
+      maxDecompressedBytes: 4096,
+      sizeGuard: {
+        enable: true,
+        logOnly: true,
+        maxSizeBytes: 9000,
+        skipTags: [],
+        skipServices: ['checkout', 'cart'],
+        infoTagKey: 'X-TRUNCATED',
+        infoTagValue: 'Tags cut, "span" too large',
+      },
+      routes: [
+        ROUTE,
+        {
+          name: 'mirror',
+          topic: 'all-spans',
+          tags: {},
+          brokers: ['b-1.audit.example:9098', 'b-2.audit.example:9098'],
+        },
+      ],
+    });
+    expect(formats.additionalTags.entries.map(({ key, value }) => [key, value])).toEqual([
+      ['X-HAYSTACK-ENV', 'prod'],
+      ['a,b', 'c'],
+    ]);
+  });
+});
