@@ -4,9 +4,10 @@ import type { Settings } from '../settings.js';
 
 /**
  * Least-privilege access to Kafka for the auth mode:
- * - MSK IAM: `kafka-cluster:Connect` on the cluster, `DescribeTopic` and `WriteData` on the
- *   main and dead-letter topics only; no `WriteDataIdempotently` (the producer is not
- *   idempotent), no topic or group management.
+ * - MSK IAM: `kafka-cluster:Connect` on the cluster and on each other cluster a route writes
+ *   to, `DescribeTopic` and `WriteData` on the main, dead-letter and route topics only, each
+ *   by its exact ARN; no `WriteDataIdempotently` (the producer is not idempotent), no topic
+ *   or group management.
  * - SCRAM: `GetSecretValue` on the one secret, and `kms:Decrypt` with its key only when
  *   Secrets Manager asks for it.
  * - TLS and plaintext: nothing; the network (security groups) is the only gate.
@@ -21,20 +22,29 @@ export function kafkaStatements({ kafka }: Settings): iam.PolicyStatement[] {
   switch (auth.mode) {
     case 'iam': {
       if (cluster === undefined) throw new Error('MSK IAM needs the cluster ARN');
+      const clusters = [cluster.arn];
       const topics = [
-        kafka.topic,
-        ...(kafka.deadLetterTopic === undefined ? [] : [kafka.deadLetterTopic]),
+        topicArn(cluster, kafka.topic),
+        ...(kafka.deadLetterTopic === undefined ? [] : [topicArn(cluster, kafka.deadLetterTopic)]),
       ];
+      for (const route of kafka.routes) {
+        // A route with brokers has its own cluster (settings require its ARN with MSK IAM).
+        const target = route.brokers === undefined ? cluster : route.cluster;
+        if (target === undefined) throw new Error(`Route ${route.name} needs its cluster ARN`);
+        clusters.push(target.arn);
+        topics.push(topicArn(target, route.topic));
+      }
+      // Routes may share a topic or a cluster: PolicyStatement lists each resource once.
       return [
         new iam.PolicyStatement({
           sid: 'ConnectToCluster',
           actions: ['kafka-cluster:Connect'],
-          resources: [cluster.arn],
+          resources: clusters,
         }),
         new iam.PolicyStatement({
           sid: 'WriteSpanTopics',
           actions: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
-          resources: topics.map((topic) => topicArn(cluster, topic)),
+          resources: topics,
         }),
       ];
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseClusterArn, topicArn } from '../../cdk/msk-arns.js';
+import type { RouteProps } from '../../cdk/props.js';
 import {
   actionsOf,
   allStatements,
@@ -15,6 +16,27 @@ const TOPIC_BASE =
   'arn:aws:kafka:eu-west-1:111122223333:topic/spans/0b3c6a2e-9d41-4f5e-8a7b-6c5d4e3f2a1b-7';
 const kafkaStatements = (statements: ReturnType<typeof allStatements>) =>
   statements.filter((s) => actionsOf(s).some((a) => a.startsWith('kafka-cluster:')));
+
+/** A route cluster in another account of the same region, and its topic ARN prefix. */
+const AUDIT_CLUSTER_ARN =
+  'arn:aws:kafka:eu-west-1:444455556666:cluster/audit/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d-1';
+const AUDIT_TOPIC_BASE =
+  'arn:aws:kafka:eu-west-1:444455556666:topic/audit/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d-1';
+const ROUTES: RouteProps[] = [
+  { name: 'errors', topic: 'error-spans', tags: { error: 'true' } },
+  // Same topic as the first route: its ARN must be listed once.
+  { name: 'failed', topic: 'error-spans', tags: { status: 'failed' } },
+  { name: 'checkout', topic: 'checkout-spans', tags: { 'service.name': 'checkout' } },
+  {
+    name: 'audit',
+    topic: 'audit-spans',
+    tags: { audit: 'true' },
+    brokers: ['b-1.audit.x2.c3.kafka.eu-west-1.amazonaws.com:9098'],
+    clusterArn: AUDIT_CLUSTER_ARN,
+  },
+];
+/** A resource list, sorted: the policy's order carries no meaning, its content does. */
+const sorted = (resource: unknown) => (Array.isArray(resource) ? [...resource].sort() : [resource]);
 
 describe('MSK cluster and topic ARNs', () => {
   it('derives topic ARNs from the cluster ARN', () => {
@@ -62,6 +84,69 @@ describe('IAM policy', () => {
     ]);
   });
 
+  it('MSK IAM with routes: exactly the route topics on the main cluster, and Connect on and the topic of the other cluster', () => {
+    const { template } = build(props({ kafka: { routes: ROUTES } }));
+
+    const statements = kafkaStatements(allStatements(template));
+
+    expect(statements.map((s) => ({ ...s, Resource: sorted(s.Resource) }))).toEqual([
+      {
+        Sid: 'ConnectToCluster',
+        Effect: 'Allow',
+        Action: 'kafka-cluster:Connect',
+        Resource: [CLUSTER_ARN, AUDIT_CLUSTER_ARN].sort(),
+      },
+      {
+        Sid: 'WriteSpanTopics',
+        Effect: 'Allow',
+        Action: ['kafka-cluster:DescribeTopic', 'kafka-cluster:WriteData'],
+        Resource: [
+          `${TOPIC_BASE}/proto-spans`,
+          `${TOPIC_BASE}/proto-spans-dlq`,
+          `${TOPIC_BASE}/error-spans`,
+          `${TOPIC_BASE}/checkout-spans`,
+          `${AUDIT_TOPIC_BASE}/audit-spans`,
+        ].sort(),
+      },
+    ]);
+  });
+
+  it('MSK IAM with routes on the main cluster only: no other cluster to connect to', () => {
+    const { template } = build(props({ kafka: { routes: ROUTES.slice(0, 1) } }));
+
+    const statements = kafkaStatements(allStatements(template));
+
+    expect(statements.find((s) => s.Sid === 'ConnectToCluster')?.Resource).toBe(CLUSTER_ARN);
+    expect(sorted(statements.find((s) => s.Sid === 'WriteSpanTopics')?.Resource)).toEqual(
+      [
+        `${TOPIC_BASE}/proto-spans`,
+        `${TOPIC_BASE}/proto-spans-dlq`,
+        `${TOPIC_BASE}/error-spans`,
+      ].sort(),
+    );
+  });
+
+  it('SCRAM with routes, on another cluster too: the same secret, still no kafka-cluster rights', () => {
+    const { template } = build(
+      props({
+        kafka: {
+          auth: { mode: 'scram', secretArn: SECRET_ARN, secretKeyArn: SECRET_KEY_ARN },
+          routes: [
+            ROUTES[0] as RouteProps,
+            { name: 'audit', topic: 'audit-spans', tags: {}, brokers: ['b-1.audit:9096'] },
+          ],
+        },
+      }),
+    );
+
+    const statements = allStatements(template);
+
+    expect(kafkaStatements(statements)).toEqual([]);
+    expect(
+      statements.filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue')),
+    ).toEqual([expect.objectContaining({ Resource: SECRET_ARN })]);
+  });
+
   it('names only the main topic when the dead-letter topic is off', () => {
     const { template } = build(props({ kafka: { deadLetterTopic: 'none' } }));
 
@@ -77,6 +162,7 @@ describe('IAM policy', () => {
         kafka: { auth: { mode: 'scram', secretArn: SECRET_ARN, secretKeyArn: SECRET_KEY_ARN } },
       }),
       props({ stream: { arn: STREAM_ARN }, mapping: { enhancedFanOut: true } }),
+      props({ kafka: { routes: ROUTES } }),
     ]) {
       const statements = allStatements(build(collector).template);
 
