@@ -17,7 +17,26 @@ export const SpanMetric = {
   batchFailures: 'batch.failure',
   produceTime: 'kafka.produce.time',
   lag: 'kinesis.processing.lag',
+  /** Spans read out of records; only written when it differs from user records (batches, JSON, OTLP). */
+  decodedSpans: 'decoded.span',
+  /** Records that were gzip or zlib. */
+  decompressedRecords: 'decompressed.record',
+  /** Spans over the size guard's limit. */
+  sizeLimitExceeded: 'sizeLimitExceeded.span',
+  /** Spans whose tags the size guard truncated. */
+  truncatedSpans: 'truncated.span',
+  /** Spans that got at least one of the additional tags. */
+  decoratedSpans: 'decorated.span',
+  /** Route messages Kafka acknowledged; per route as `routed.span.<name>` ({@link routedSpansOf}). */
+  routedSpans: 'routed.span',
+  /** Route messages Kafka did not acknowledge in time; their records come back. */
+  routeFailures: 'routed.failure.span',
 } as const;
+
+/** The metric counting the acknowledged messages of one route. */
+export function routedSpansOf(route: string): string {
+  return `${SpanMetric.routedSpans}.${route}`;
+}
 
 /** Builds CloudWatch metrics on the collector's EMF namespace and `service` dimension. */
 export class SpanMetrics {

@@ -83,6 +83,16 @@ export class CollectorAlarms extends Construct {
       alarmDescription:
         'Kafka has not acknowledged spans for 15 minutes: their records are re-delivered but the shard does not advance. Check the brokers, the network path and the IAM or SCRAM credentials.',
     });
+    // Without routes the metric is never written: an alarm on it could only mislead.
+    if (settings.kafka.routes.length > 0) {
+      this.add('RouteFailures', {
+        metric: spans.sum(SpanMetric.routeFailures),
+        threshold: thresholds.routeFailures,
+        evaluationPeriods: ALARMS.routeFailurePeriods,
+        alarmDescription:
+          'Route messages (kafka.routes) have not been acknowledged for 15 minutes: their records are re-delivered, main-topic spans are produced again and the shard does not advance. ProduceFailures fires too; the dashboard shows which route still delivers. Check that the route topics exist, and the route cluster, its network path and IAM rights.',
+      });
+    }
   }
 
   private add(

@@ -3,12 +3,13 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { SpanMetric, SpanMetrics } from '../metrics.js';
+import { routedSpansOf, SpanMetric, SpanMetrics } from '../metrics.js';
 import type { Settings } from '../settings.js';
 
 /**
  * One dashboard, read top to bottom the way the data flows: alarm states, then what arrived
- * from Kinesis, what was refused, what Kafka acknowledged, and the function's own health.
+ * from Kinesis, what was refused, what Kafka acknowledged, what the decoders, decorators and
+ * routes did, and the function's own health.
  */
 export class CollectorDashboard extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
@@ -29,6 +30,31 @@ export class CollectorDashboard extends Construct {
     const minute = Duration.minutes(1);
     const graph = (title: string, left: cloudwatch.IMetric[], right: cloudwatch.IMetric[] = []) =>
       new cloudwatch.GraphWidget({ title, left, right, width: 12, height: 6 });
+    const { routes } = settings.kafka;
+    // Shown whatever the settings: gzip and zlib records are recognised in every input format.
+    const decoding = graph('Decoding and decorators (sum per minute)', [
+      spans.sum(SpanMetric.decodedSpans, minute),
+      spans.sum(SpanMetric.decompressedRecords, minute),
+      spans.sum(SpanMetric.sizeLimitExceeded, minute),
+      spans.sum(SpanMetric.truncatedSpans, minute),
+      spans.sum(SpanMetric.decoratedSpans, minute),
+    ]);
+    // Only with routes: the function writes no route metric without them.
+    const routing =
+      routes.length === 0
+        ? []
+        : [
+            graph(
+              'Routes: messages acknowledged, per route and failed (sum per minute)',
+              [
+                spans.sum(SpanMetric.routedSpans, minute),
+                ...routes.map(({ name }) =>
+                  spans.sum(routedSpansOf(name), minute).with({ label: `route ${name}` }),
+                ),
+              ],
+              [spans.sum(SpanMetric.routeFailures, minute)],
+            ),
+          ];
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       // The stack's name: unique per account and region, and easy to find in the console.
@@ -56,6 +82,7 @@ export class CollectorDashboard extends Construct {
             spans.sum(SpanMetric.batchFailures, minute),
           ]),
         ],
+        [decoding, ...routing],
         [
           graph('Lag (ms): iterator age and Kinesis to Kafka', [
             fn.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: minute }),

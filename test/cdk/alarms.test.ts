@@ -1,7 +1,8 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ALARMS, MAPPING } from '../../cdk/defaults.js';
-import { SpanMetric } from '../../cdk/metrics.js';
+import { routedSpansOf, SpanMetric } from '../../cdk/metrics.js';
+import type { RouteProps } from '../../cdk/props.js';
 import { build, only, props } from './fixtures.js';
 
 type Alarm = { Properties: Record<string, unknown> };
@@ -9,6 +10,17 @@ const alarmsOf = (collector = props()) =>
   Object.values(build(collector).template.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
 const byMetric = (alarms: Alarm[], name: string) =>
   alarms.filter((a) => a.Properties.MetricName === name);
+const ROUTES: RouteProps[] = [
+  { name: 'errors', topic: 'error-spans', tags: { error: 'true' } },
+  {
+    name: 'audit',
+    topic: 'audit-spans',
+    tags: {},
+    brokers: ['b-1.audit:9098'],
+    clusterArn:
+      'arn:aws:kafka:eu-west-1:444455556666:cluster/audit/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d-1',
+  },
+];
 
 describe('alarms', () => {
   it("watch the function's EMF metrics in the configured namespace, by service", () => {
@@ -65,6 +77,38 @@ describe('alarms', () => {
       Threshold: 1,
     });
     expect(alarms).toHaveLength(7);
+  });
+
+  it('alarm on route failures only when there are routes, as long as on produce failures', () => {
+    const topicArn = 'arn:aws:sns:eu-west-1:111122223333:oncall';
+
+    const alarms = alarmsOf(props({ kafka: { routes: ROUTES }, alarms: { topicArn } }));
+
+    expect(alarms).toHaveLength(8);
+    expect(byMetric(alarms, SpanMetric.routeFailures)).toEqual([
+      {
+        Type: 'AWS::CloudWatch::Alarm',
+        Properties: expect.objectContaining({
+          Namespace: 'Haystack',
+          Dimensions: [{ Name: 'service', Value: 'haystack-kinesis-collector' }],
+          Statistic: 'Sum',
+          Period: 300,
+          EvaluationPeriods: ALARMS.routeFailurePeriods,
+          Threshold: ALARMS.routeFailures,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          TreatMissingData: 'notBreaching',
+          AlarmActions: [topicArn],
+          OKActions: [topicArn],
+        }),
+      },
+    ]);
+    expect(byMetric(alarmsOf(), SpanMetric.routeFailures)).toEqual([]);
+  });
+
+  it('take the route failure threshold from the props', () => {
+    const alarms = alarmsOf(props({ kafka: { routes: ROUTES }, alarms: { routeFailures: 50 } }));
+
+    expect(byMetric(alarms, SpanMetric.routeFailures)[0]?.Properties.Threshold).toBe(50);
   });
 
   it('alarm on iterator age long before records reach the maximum record age', () => {
@@ -124,15 +168,27 @@ describe('alarms', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: topic.id }] });
   });
 
-  it('and a dashboard named after the stack that shows every alarm and metric', () => {
-    const { template } = build();
+  it('and a dashboard named after the stack that shows every alarm and metric, each route too', () => {
+    const { template } = build(props({ kafka: { routes: ROUTES } }));
 
     const dashboard = only(template, 'AWS::CloudWatch::Dashboard').resource.Properties;
     expect(dashboard.DashboardName).toBe('Collector');
     const body = JSON.stringify(dashboard.DashboardBody);
     for (const id of Object.keys(template.findResources('AWS::CloudWatch::Alarm')))
       expect(body).toContain(id);
-    for (const name of Object.values(SpanMetric)) expect(body).toContain(name);
+    for (const name of Object.values(SpanMetric)) expect(body).toContain(`\\"${name}\\"`);
+    for (const { name } of ROUTES) expect(body).toContain(`\\"${routedSpansOf(name)}\\"`);
+  });
+
+  it('and no route metric on the dashboard without routes, where the function writes none', () => {
+    const { template } = build();
+
+    const body = JSON.stringify(
+      only(template, 'AWS::CloudWatch::Dashboard').resource.Properties.DashboardBody,
+    );
+    expect(body).not.toContain(SpanMetric.routedSpans);
+    expect(body).not.toContain(SpanMetric.routeFailures);
+    expect(body).toContain(SpanMetric.decodedSpans);
   });
 });
 
@@ -150,6 +206,13 @@ describe('metric names', () => {
       produceTime: SpanMetric.produceTime,
       lag: SpanMetric.lag,
       deadLettered: SpanMetric.deadLetteredSpans,
+      decodedSpans: SpanMetric.decodedSpans,
+      decompressed: SpanMetric.decompressedRecords,
+      sizeLimitExceeded: SpanMetric.sizeLimitExceeded,
+      truncated: SpanMetric.truncatedSpans,
+      decorated: SpanMetric.decoratedSpans,
+      routed: SpanMetric.routedSpans,
+      routeFailures: SpanMetric.routeFailures,
     });
   });
 });
