@@ -17,6 +17,27 @@ export const SECRET_KEY_ARN =
   'arn:aws:kms:eu-west-1:111122223333:key/5e1d2c3b-4a59-4e8f-9d7c-6b5a4f3e2d1c';
 export const STREAM_ARN = 'arn:aws:kinesis:eu-west-1:111122223333:stream/haystack-spans';
 
+/**
+ * Every setting of the function's formats, decorators and routes, with a route on the main
+ * cluster and one on another (MSK IAM), for the whole-template checks (cdk-nag, cfn-lint).
+ */
+export const DECORATED: Partial<CollectorProps> = {
+  formats: { input: 'otlp-proto', output: 'json', maxDecompressedBytes: 1024 * 1024 },
+  sizeGuard: { enable: true, maxBytes: 8000, skipTags: ['error'], skipServices: ['checkout'] },
+  additionalTags: { 'X-HAYSTACK-ENV': 'prod' },
+};
+export const ROUTES_ON_TWO_CLUSTERS: NonNullable<CollectorProps['kafka']['routes']> = [
+  { name: 'errors', topic: 'error-spans', tags: { error: 'true' } },
+  {
+    name: 'audit',
+    topic: 'audit-spans',
+    tags: {},
+    brokers: ['b-1.audit.x2.c3.kafka.eu-west-1.amazonaws.com:9098'],
+    clusterArn:
+      'arn:aws:kafka:eu-west-1:444455556666:cluster/audit/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d-1',
+  },
+];
+
 export const BASE: CollectorProps = {
   kafka: {
     bootstrapBrokers: [

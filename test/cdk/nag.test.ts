@@ -10,7 +10,9 @@ import {
   BASE,
   build,
   cdkJsonContext,
+  DECORATED,
   props,
+  ROUTES_ON_TWO_CLUSTERS,
   SECRET_ARN,
   SECRET_KEY_ARN,
   STREAM_ARN,
@@ -43,6 +45,10 @@ const VARIANTS: Array<[string, CollectorProps]> = [
     props({ stream: { shardCount: 4, customerManagedKey: true, retentionHours: 48 } }),
   ],
   ['alarm topic created for an e-mail address', props({ alarms: { email: 'oncall@example.com' } })],
+  [
+    'formats, decorators, routes on the main and another cluster (MSK IAM)',
+    props({ ...DECORATED, kafka: { routes: ROUTES_ON_TWO_CLUSTERS } }),
+  ],
   [
     'existing alarm topic, reserved concurrency',
     props({

@@ -8,7 +8,16 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CollectorStack } from '../../cdk/collector-stack.js';
 import { FUNCTION_LOGICAL_ID, STACK_NAME } from '../../cdk/defaults.js';
 import type { CollectorProps } from '../../cdk/props.js';
-import { BASE, cdkJsonContext, props, SECRET_ARN, SECRET_KEY_ARN, STREAM_ARN } from './fixtures.js';
+import {
+  BASE,
+  cdkJsonContext,
+  DECORATED,
+  props,
+  ROUTES_ON_TWO_CLUSTERS,
+  SECRET_ARN,
+  SECRET_KEY_ARN,
+  STREAM_ARN,
+} from './fixtures.js';
 
 const run = promisify(execFile);
 
@@ -95,6 +104,14 @@ describe('cfn-lint', () => {
           alarms: { email: 'oncall@example.com' },
         }),
         'Provisioned',
+      ).file,
+      synthesize(
+        props({
+          ...DECORATED,
+          kafka: { routes: ROUTES_ON_TWO_CLUSTERS },
+          alarms: { email: 'oncall@example.com' },
+        }),
+        'Routes',
       ).file,
     ];
 
