@@ -426,4 +426,18 @@ describe('CDK context: formats, size guard, additional tags and routes', () => {
 
     expect(appSettingsFromContext(contextOf(collector)).collector).toEqual(collector);
   });
+
+  it("accepts every JSON example of docs/deploy.md, so the guide's examples deploy", async () => {
+    const { readFileSync } = await import('node:fs');
+    const examples = [...readFileSync('docs/deploy.md', 'utf8').matchAll(/```json\n([\s\S]*?)```/g)]
+      .map(([, json]) => JSON.parse(json as string) as Record<string, unknown>)
+      .filter((example) => 'kafka' in example);
+
+    expect(examples.length).toBeGreaterThanOrEqual(2);
+    expect(examples.some((example) => 'routes' in (example.kafka as object))).toBe(true);
+    for (const example of examples) {
+      const { collector } = appSettingsFromContext(contextOf(example));
+      expect(() => resolveSettings(collector)).not.toThrow();
+    }
+  });
 });
