@@ -2,8 +2,9 @@ import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { type FlagSpec, parseFlags, usage } from './cli/flags.js';
 import { abortOnSignals } from './cli/interrupt.js';
+import { limited } from './generator/limit.js';
 import { putTraffic } from './generator/put.js';
-import { type KplMode, type PutEntry, Traffic } from './generator/traffic.js';
+import { type KplMode, Traffic } from './generator/traffic.js';
 import { count, duration } from './report/format.js';
 
 /**
@@ -83,16 +84,12 @@ async function main(): Promise<number> {
     kpl: flags.kpl as KplMode,
   });
   const started = Date.now();
-  const deadline = flags.duration ? started + (flags.duration as number) * 1000 : undefined;
-  let taken = 0;
-  let flushed = false;
-  const next = (): PutEntry | undefined => {
-    const more = deadline === undefined ? taken < (flags.spans as number) : Date.now() < deadline;
-    const entry = more ? traffic.next() : flushed ? undefined : traffic.flush();
-    if (!entry) flushed = true;
-    else taken += entry.spans;
-    return entry;
-  };
+  const next = limited(
+    traffic,
+    flags.duration
+      ? { until: started + (flags.duration as number) * 1000 }
+      : { spans: flags.spans as number },
+  );
   let spans = 0;
   const timer = setInterval(() => {
     const s = (Date.now() - started) / 1000;

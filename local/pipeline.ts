@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { MAPPING } from '../cdk/defaults.js';
 import { collectorEnv, type Environment, loadCollector } from './collector.js';
-import { kinesisShards, type OnFailureRecord, runShard, type ShardRun } from './esm/index.js';
+import { kinesisShards, type OnFailureRecord, type ShardRun } from './esm/index.js';
+import { limited } from './generator/limit.js';
 import { putTraffic } from './generator/put.js';
 import { type KplMode, type PutEntry, Traffic } from './generator/traffic.js';
 import { ensureTopic, type LocalKafka, useKafka } from './infra/kafka.js';
 import { type LocalKinesis, useKinesis } from './infra/kinesis.js';
+import { startMapping } from './mapping.js';
 import { newRunState, type RunState } from './state.js';
 import { LetterCheck, SpanCheck } from './verify/checks.js';
 import { Ledger } from './verify/ledger.js';
@@ -123,55 +124,17 @@ export async function runPipeline(
 
     // The mapping: one poller per shard, each stopped once it has checkpointed all that was put.
     const shards = await kinesisShards(kinesis.client, kinesis.streamName);
-    const checkpoints = new Map<string, string>();
-    const controllers = new Map(shards.map((s) => [s.shardId, new AbortController()]));
-    let targets: Map<string, string> | undefined;
-    const stopIfDone = (shardId: string): void => {
-      if (!targets) return;
-      const target = targets.get(shardId);
-      const at = checkpoints.get(shardId);
-      if (target === undefined || (at !== undefined && BigInt(at) >= BigInt(target))) {
-        controllers.get(shardId)?.abort();
-      }
-    };
-    stopping.signal.addEventListener('abort', () => {
-      for (const c of controllers.values()) c.abort();
-    });
-    const discarded: OnFailureRecord[] = [];
     state.phase = 'running';
-    const mapping = Promise.all(
-      shards.map((source) => {
+    const mapping = startMapping(
+      shards,
+      () => {
         const environment = newEnvironment();
         environments.push(environment);
-        return runShard(source, environment.handler, {
-          batchSize: options.batchSize,
-          maxBatchingWindowMs: options.windowMs,
-          bisectBatchOnError: MAPPING.bisectBatchOnError,
-          maxRetryAttempts: MAPPING.retryAttempts,
-          maxRecordAgeSeconds: MAPPING.maxRecordAgeSeconds,
-          pollIntervalMs: 200,
-          stopWhenCaughtUp: false,
-          signal: controllers.get(source.shardId)?.signal,
-          onCheckpoint: (seq) => {
-            checkpoints.set(source.shardId, seq);
-            stopIfDone(source.shardId);
-          },
-          onInvocation: (report) => {
-            state.invocations++;
-            if (report.redelivery) state.retries++;
-            if (report.outcome.kind === 'partial') state.partialFailures++;
-            if (report.outcome.kind === 'failed') state.failures++;
-            if (report.outcome.kind === 'success') state.recordsCheckpointed += report.records;
-            state.iteratorAgeMs = report.iteratorAgeMs;
-            state.maxIteratorAgeMs = Math.max(state.maxIteratorAgeMs, report.iteratorAgeMs);
-            state.invocationMs.push(report.durationMs);
-          },
-          onFailure: (record) => {
-            discarded.push(record);
-            state.recordsDiscarded += record.KinesisBatchInfo.batchSize;
-          },
-        });
-      }),
+        return environment.handler;
+      },
+      { batchSize: options.batchSize, windowMs: options.windowMs },
+      state,
+      stopping.signal,
     );
 
     // The generator, concurrently with the mapping, as producers and Lambda run in AWS.
@@ -186,22 +149,15 @@ export async function runPipeline(
     state.generateStartedAt = Date.now();
     if (options.durationS) state.durationTargetMs = options.durationS * 1000;
     else state.spansTarget = options.spans;
-    const deadline = options.durationS
-      ? state.generateStartedAt + options.durationS * 1000
-      : undefined;
-    let taken = 0;
-    let flushed = false;
+    const fromTraffic = limited(
+      traffic,
+      options.durationS
+        ? { until: state.generateStartedAt + options.durationS * 1000 }
+        : { spans: options.spans },
+    );
     const next = (): PutEntry | undefined => {
-      const more = deadline === undefined ? taken < options.spans : Date.now() < deadline;
-      let entry: PutEntry | undefined;
-      if (more) entry = traffic.next();
-      else if (!flushed) {
-        entry = traffic.flush();
-        flushed = entry === undefined;
-      }
-      if (!entry) return undefined;
-      taken += entry.spans;
-      ledger.expect(entry.expectations);
+      const entry = fromTraffic();
+      if (entry) ledger.expect(entry.expectations);
       return entry;
     };
     const put = await putTraffic(next, {
@@ -217,12 +173,11 @@ export async function runPipeline(
       onRefused: (entry) => ledger.withdraw(entry.expectations),
     });
     state.generateEndedAt = Date.now();
-    targets = put.lastSequenceNumbers;
-    for (const shardId of controllers.keys()) stopIfDone(shardId);
+    mapping.finishAt(put.lastSequenceNumbers);
 
     state.phase = 'draining';
     const runs = await Promise.race([
-      mapping,
+      mapping.done,
       new Promise<undefined>((resolve) => {
         stopping.signal.addEventListener(
           'abort',
@@ -249,7 +204,13 @@ export async function runPipeline(
       interrupted,
     });
     state.phase = 'done';
-    return { state, verdict, kafkaVersion: kafka.version, shards: runs ?? [], discarded };
+    return {
+      state,
+      verdict,
+      kafkaVersion: kafka.version,
+      shards: runs ?? [],
+      discarded: mapping.discarded,
+    };
   } finally {
     options.signal?.removeEventListener('abort', onAbort);
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
