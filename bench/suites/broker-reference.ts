@@ -71,6 +71,8 @@ async function producerPerformance(
     ...props,
   ];
   const child = spawnGuarded('java', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // spawnGuarded unrefs its children so they never hold a process open; this one is waited for.
+  child.ref();
   let out = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => {
     out += d;

@@ -12,6 +12,21 @@ import { median } from '../lib/stats.js';
 const execFileAsync = promisify(execFile);
 const LIMIT = 6 * 1024 * 1024;
 const MB = 1024 * 1024;
+const FUNCTION_MB = 256;
+
+/**
+ * The V8 flags Lambda's Node.js bootstrap passes for a function of `memoryMb` (as published
+ * copies of /var/runtime/bootstrap show): a tenth of the memory for the young generation, the
+ * rest for the old one. Without them V8 sizes its heap for this 24 GB machine and collects far
+ * later than it would in a 256 MB function.
+ */
+function lambdaHeapFlags(memoryMb: number): string[] {
+  const newSpace = Math.floor(memoryMb / 10);
+  return [
+    `--max-semi-space-size=${Math.floor(newSpace / 2)}`,
+    `--max-old-space-size=${memoryMb - newSpace}`,
+  ];
+}
 
 /** The largest plain event of 350-byte spans Lambda would send: as many records as fit in 6 MB. */
 function sixMegabytePlain(): KinesisStreamEvent {
@@ -38,9 +53,10 @@ function sixMegabyteKpl(): KinesisStreamEvent {
 }
 
 /**
- * Peak RSS of a fresh process running the bundle: load, then two invocations of the largest
- * events (parsed from text as the runtime does), against the real broker. Lambda counts the
- * whole process's memory against the function's size, so RSS is the figure to compare.
+ * Peak RSS of a fresh process running the bundle with a 256 MB function's heap flags: load,
+ * then two invocations of the largest events (parsed from text as the runtime does), against
+ * the real broker. Lambda counts the whole process's memory against the function's size, so
+ * RSS is the figure to compare.
  */
 export async function memoryRows(
   node: string,
@@ -72,8 +88,10 @@ export async function memoryRows(
     await writeFile(file, JSON.stringify(event));
     const spans = countSpans(event);
     const results: { maxRssBytes: number; rssAfterLoad: number; failures: number }[] = [];
-    for (let r = 0; r < runs; r++)
-      results.push(await runJsonChild(node, [child, bundle, file], env));
+    for (let r = 0; r < runs; r++) {
+      const args = ['--no-warnings', ...lambdaHeapFlags(FUNCTION_MB), child, bundle, file];
+      results.push(await runJsonChild(node, args, env));
+    }
     if (results.some((r) => r.failures > 0))
       throw new Error('A memory invocation reported failures');
     const peak = median(results.map((r) => r.maxRssBytes)) / MB;
@@ -82,7 +100,7 @@ export async function memoryRows(
       suite: 'memory, peak RSS',
       name: `${name}: ${event.Records.length.toLocaleString('en-US')} records, ${spans.toLocaleString('en-US')} spans, ${(eventBytes(event) / MB).toFixed(1)} MB`,
       runtime: `node ${version}`,
-      note: `peak ${peak.toFixed(0)} MB (after load ${base.toFixed(0)} MB); 256 MB function: ${peak < 200 ? 'fits with room' : peak < 256 ? 'tight' : 'does NOT fit'}`,
+      note: `peak ${peak.toFixed(0)} MB (after load ${base.toFixed(0)} MB) with a ${FUNCTION_MB} MB function's heap flags: ${peak < FUNCTION_MB * 0.8 ? 'fits with room' : peak < FUNCTION_MB ? 'tight' : 'does NOT fit'}`,
     });
   }
   return rows;
