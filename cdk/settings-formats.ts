@@ -80,7 +80,9 @@ export function checkSizeGuard(guard: SizeGuardProps, int: IntCheck, check: Chec
     );
   }
   // Without `enable` the other keys do nothing, and a deployer who set a limit expects it to act.
-  const others = Object.keys(guard).filter((key) => key !== 'enable');
+  const others = Object.entries(guard)
+    .filter(([key, value]) => key !== 'enable' && value !== undefined)
+    .map(([key]) => key);
   check(
     guard.enable !== undefined || others.length === 0,
     `sizeGuard.${others.join(', sizeGuard.')} only act when the guard is on: give sizeGuard.enable (true, or false to keep them for later)`,

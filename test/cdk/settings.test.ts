@@ -320,6 +320,10 @@ describe('settings: formats, size guard, additional tags and routes', () => {
     expect(problemsOf(props(changes as Parameters<typeof props>[0])).join('\n')).toContain(message);
   });
 
+  it('takes a size guard key left undefined, as typed code may write it, for unset', () => {
+    expect(() => resolveSettings(props({ sizeGuard: { maxBytes: undefined } }))).not.toThrow();
+  });
+
   it("refuses an environment over Lambda's 4 KB, which would only fail at deployment", () => {
     const routes = Array.from({ length: DECORATORS.maxRoutes }, (_, i) =>
       route({
