@@ -74,7 +74,8 @@ async function main(): Promise<number> {
   try {
     // The bundle reads its environment when loaded, so it must be valid before the first suite.
     for (const [name, value] of Object.entries({
-      KAFKA_BROKERS: brokers.join(','),
+      // The CPU suite alone starts no broker and never connects; the bundle still wants one named.
+      KAFKA_BROKERS: brokers.join(',') || '127.0.0.1:9',
       KAFKA_SSL: 'false',
       KAFKA_SASL_MECHANISM: 'none',
       KAFKA_DLQ_TOPIC: 'none',
@@ -152,12 +153,15 @@ async function main(): Promise<number> {
     }
   } finally {
     await broker?.stop();
+    await rm(work, { recursive: true, force: true });
   }
+  await rm(work, { recursive: true, force: true });
   process.stdout.write(`${markdownTable(rows)}\n`);
-  const json = flags.json ? String(flags.json) : path.join(work, 'rows.json');
+  const json = flags.json
+    ? String(flags.json)
+    : path.join(await mkdtemp(path.join(os.tmpdir(), 'bench-rows-')), 'rows.json');
   await writeFile(json, JSON.stringify(rows, null, 2));
   if (!flags.json) say(`rows written to ${json}`);
-  else await rm(work, { recursive: true, force: true });
   return 0;
 }
 

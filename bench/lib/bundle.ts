@@ -1,4 +1,4 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,7 +12,7 @@ let loading: Promise<Lambda> | undefined;
 
 /**
  * Bundles lambda-entry.ts with the options of scripts/build.mjs (CommonJS, node20, minified)
- * into a temp dir and loads it, once per process. The environment must be valid first:
+ * into a temp dir, loads it and removes the dir, once per process. The environment must be valid first:
  * lambda/handler.ts reads it when loaded.
  */
 export function loadBundledLambda(): Promise<Lambda> {
@@ -30,7 +30,11 @@ export function loadBundledLambda(): Promise<Lambda> {
       minify: process.env.BENCH_MINIFY !== 'false',
       logLevel: 'warning',
     });
-    return createRequire(__filename)(outfile) as Lambda;
+    try {
+      return createRequire(__filename)(outfile) as Lambda;
+    } finally {
+      await rm(dir, { recursive: true, force: true }); // loaded: the file is no longer needed
+    }
   })();
   return loading;
 }
