@@ -6,6 +6,7 @@ import {
   DEFAULT_INFO_TAG_VALUE,
   type SizeGuardSettings,
 } from './decorators/size-guard.js';
+import { BROKER, type Env, EnvReader, TOPIC_NAME } from './env-reader.js';
 import { INPUT_FORMATS, type InputFormat } from './formats/decoders.js';
 
 /**
@@ -32,45 +33,17 @@ export interface FormatSettings {
   routes: Route[];
 }
 
-type Env = Record<string, string | undefined>;
-
 export const DEFAULT_MAX_DECOMPRESSED_BYTES = 10 * 1024 * 1024;
 /** Routes are named in metrics (`routed.span.<name>`), so names are short and metric-safe. */
 const ROUTE_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
-const BROKER = /^[^\s:,]+:\d{1,5}$/;
 /** Each route on another cluster holds a producer of its own; a handful is plenty. */
 const MAX_ROUTES = 16;
 
 /** Reads every variable of this file; never throws, appends problems instead. */
 export function readFormatSettings(env: Env, problems: string[]): FormatSettings {
-  const value = (name: string): string | undefined => {
-    const v = env[name]?.trim();
-    return v ? v : undefined;
-  };
-  const int = (name: string, fallback: number, min: number, max: number): number => {
-    const v = value(name);
-    if (v === undefined) return fallback;
-    const parsed = /^\d+$/.test(v) ? Number(v) : Number.NaN;
-    if (Number.isSafeInteger(parsed) && parsed >= min && parsed <= max) return parsed;
-    problems.push(`${name}="${v}" is not accepted: use a whole number from ${min} to ${max}`);
-    return fallback;
-  };
-  const bool = (name: string, fallback: boolean): boolean => {
-    const v = value(name)?.toLowerCase();
-    if (v === undefined) return fallback;
-    if (v === 'true' || v === 'false') return v === 'true';
-    problems.push(`${name}="${env[name]}" is not accepted: use true or false`);
-    return fallback;
-  };
-  const oneOf = <T extends string>(name: string, fallback: T, accepted: readonly T[]): T => {
-    const v = (value(name) ?? fallback).toLowerCase();
-    if ((accepted as readonly string[]).includes(v)) return v as T;
-    problems.push(`${name}="${env[name]}" is not accepted: use one of ${accepted.join(', ')}`);
-    return fallback;
-  };
+  const read = new EnvReader(env, problems);
   const lowerList = (name: string, fallback: readonly string[]): string[] => {
-    const v = value(name);
+    const v = read.optional(name);
     if (v === undefined) return [...fallback];
     const list = readList(v);
     if (list === undefined) {
@@ -83,25 +56,27 @@ export function readFormatSettings(env: Env, problems: string[]): FormatSettings
   };
 
   return {
-    inputFormat: oneOf('INPUT_FORMAT', 'haystack-span', INPUT_FORMATS),
-    maxDecompressedBytes: int(
+    inputFormat: read.oneOf('INPUT_FORMAT', 'haystack-span', INPUT_FORMATS),
+    maxDecompressedBytes: read.int(
       'MAX_DECOMPRESSED_BYTES',
       DEFAULT_MAX_DECOMPRESSED_BYTES,
       1024,
       256 * 1024 * 1024,
     ),
-    outputFormat: oneOf<OutputFormat>('OUTPUT_FORMAT', 'proto', ['proto', 'json']),
+    outputFormat: read.oneOf<OutputFormat>('OUTPUT_FORMAT', 'proto', ['proto', 'json']),
     sizeGuard: {
-      enable: bool('SIZE_GUARD_ENABLE', false),
-      logOnly: bool('SIZE_GUARD_LOG_ONLY', false),
-      maxSizeBytes: int('SIZE_GUARD_MAX_BYTES', 5000, 1, 100_000_000),
+      enable: read.bool('SIZE_GUARD_ENABLE', false),
+      logOnly: read.bool('SIZE_GUARD_LOG_ONLY', false),
+      maxSizeBytes: read.int('SIZE_GUARD_MAX_BYTES', 5000, 1, 100_000_000),
       skipTags: lowerList('SIZE_GUARD_SKIP_TAGS', ['error']),
       skipServices: lowerList('SIZE_GUARD_SKIP_SERVICES', []),
-      infoTagKey: value('SIZE_GUARD_INFO_TAG_KEY') ?? DEFAULT_INFO_TAG_KEY,
-      infoTagValue: value('SIZE_GUARD_INFO_TAG_VALUE') ?? DEFAULT_INFO_TAG_VALUE,
+      infoTagKey: read.string('SIZE_GUARD_INFO_TAG_KEY', DEFAULT_INFO_TAG_KEY),
+      infoTagValue: read.string('SIZE_GUARD_INFO_TAG_VALUE', DEFAULT_INFO_TAG_VALUE),
     },
-    additionalTags: prepareAdditionalTags(readAdditionalTags(value('ADDITIONAL_TAGS'), problems)),
-    routes: readRoutes(value('ROUTES'), problems),
+    additionalTags: prepareAdditionalTags(
+      readAdditionalTags(read.optional('ADDITIONAL_TAGS'), problems),
+    ),
+    routes: readRoutes(read.optional('ROUTES'), problems),
   };
 }
 

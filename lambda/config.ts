@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import * as zlib from 'node:zlib';
 import { type FormatSettings, readFormatSettings } from './config-formats.js';
+import { BROKER, type Env, EnvReader, TOPIC_NAME } from './env-reader.js';
 
 /**
  * Configuration: environment variables, read and validated once at cold start.
@@ -80,8 +80,6 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
-
 const COMPRESSIONS: readonly Compression[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];
 const MECHANISMS: readonly SaslMechanism[] = [
   'none',
@@ -90,14 +88,12 @@ const MECHANISMS: readonly SaslMechanism[] = [
   'scram-sha-512',
   'aws-msk-iam',
 ];
-const TOPIC_NAME = /^[a-zA-Z0-9._-]{1,249}$/;
-const BROKER = /^[^\s:,]+:\d{1,5}$/;
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/;
 
 /** Reads and validates the whole configuration; throws one {@link ConfigError} listing every problem. */
 export function loadConfig(env: Env): Config {
   const problems: string[] = [];
-  const read = new Reader(env, problems);
+  const read = new EnvReader(env, problems);
 
   const brokers = read.list('KAFKA_BROKERS', BROKER, 'a comma-separated list of host:port');
   const ssl = read.bool('KAFKA_SSL', true);
@@ -112,7 +108,7 @@ export function loadConfig(env: Env): Config {
     ),
     clientId: read.string('KAFKA_CLIENT_ID', 'haystack-kinesis-collector'),
     deadLetterTopic: readDeadLetterTopic(read),
-    acks: read.acks('KAFKA_ACKS'),
+    acks: readAcks(read),
     compression: read.oneOf('KAFKA_COMPRESSION', 'none', COMPRESSIONS),
     ssl,
     sasl: readSasl(read, env),
@@ -153,7 +149,17 @@ export function loadConfig(env: Env): Config {
   return { kafka, formats, deadlineMarginMs };
 }
 
-function readDeadLetterTopic(read: Reader): string | undefined {
+function readAcks(read: EnvReader): -1 | 1 {
+  const value = read.optional('KAFKA_ACKS')?.toLowerCase() ?? 'all';
+  if (value === 'all' || value === '-1') return -1;
+  if (value === '1') return 1;
+  read.problem(
+    `KAFKA_ACKS="${value}" is not accepted: use all (or -1) or 1; acks=0 is refused because the collector must know a span was stored before it acknowledges the Kinesis record`,
+  );
+  return -1;
+}
+
+function readDeadLetterTopic(read: EnvReader): string | undefined {
   const topic = read.matching(
     'KAFKA_DLQ_TOPIC',
     'proto-spans-dlq',
@@ -163,7 +169,7 @@ function readDeadLetterTopic(read: Reader): string | undefined {
   return topic === 'none' ? undefined : topic;
 }
 
-function readSasl(read: Reader, env: Env): SaslSettings {
+function readSasl(read: EnvReader, env: Env): SaslSettings {
   const mechanism = read.oneOf('KAFKA_SASL_MECHANISM', 'aws-msk-iam', MECHANISMS);
   switch (mechanism) {
     case 'none':
@@ -194,88 +200,4 @@ function readSasl(read: Reader, env: Env): SaslSettings {
 /** node:zlib has zstd from Node.js 22.15 / 23.8; the Lambda runtime has it, Node 20 does not. */
 export function zstdAvailable(): boolean {
   return typeof (zlib as Record<string, unknown>).zstdCompress === 'function';
-}
-
-/** Reads one variable at a time, recording problems instead of throwing at the first. */
-class Reader {
-  constructor(
-    private readonly env: Env,
-    private readonly problems: string[],
-  ) {}
-
-  problem(message: string): void {
-    this.problems.push(message);
-  }
-
-  /** The trimmed value, or undefined when unset or blank. */
-  optional(name: string): string | undefined {
-    const value = this.env[name]?.trim();
-    return value ? value : undefined;
-  }
-
-  string(name: string, fallback: string): string {
-    return this.optional(name) ?? fallback;
-  }
-
-  matching(name: string, fallback: string, pattern: RegExp, accepted: string): string {
-    const value = this.string(name, fallback);
-    if (!pattern.test(value)) this.problem(`${name}="${value}" is not accepted: use ${accepted}`);
-    return value;
-  }
-
-  list(name: string, item: RegExp, accepted: string): string[] {
-    const value = this.optional(name);
-    if (value === undefined) {
-      this.problem(`${name} is required: ${accepted}`);
-      return [];
-    }
-    const items = value.split(',').map((part) => part.trim());
-    const bad = items.filter((part) => !item.test(part));
-    if (bad.length > 0) this.problem(`${name}="${value}" is not accepted: use ${accepted}`);
-    return items;
-  }
-
-  oneOf<T extends string>(name: string, fallback: T, accepted: readonly T[]): T {
-    const value = (this.optional(name) ?? fallback).toLowerCase();
-    if ((accepted as readonly string[]).includes(value)) return value as T;
-    this.problem(`${name}="${this.env[name]}" is not accepted: use one of ${accepted.join(', ')}`);
-    return fallback;
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const value = this.optional(name)?.toLowerCase();
-    if (value === undefined) return fallback;
-    if (value === 'true') return true;
-    if (value === 'false') return false;
-    this.problem(`${name}="${this.env[name]}" is not accepted: use true or false`);
-    return fallback;
-  }
-
-  int(name: string, fallback: number, min: number, max: number): number {
-    const value = this.optional(name);
-    if (value === undefined) return fallback;
-    const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
-    if (Number.isSafeInteger(parsed) && parsed >= min && parsed <= max) return parsed;
-    this.problem(`${name}="${value}" is not accepted: use a whole number from ${min} to ${max}`);
-    return fallback;
-  }
-
-  acks(name: string): -1 | 1 {
-    const value = this.optional(name)?.toLowerCase() ?? 'all';
-    if (value === 'all' || value === '-1') return -1;
-    if (value === '1') return 1;
-    this.problem(
-      `${name}="${value}" is not accepted: use all (or -1) or 1; acks=0 is refused because the collector must know a span was stored before it acknowledges the Kinesis record`,
-    );
-    return -1;
-  }
-
-  file(name: string, path: string): string {
-    try {
-      return readFileSync(path, 'utf8');
-    } catch (error) {
-      this.problem(`${name}="${path}" cannot be read: ${(error as Error).message}`);
-      return '';
-    }
-  }
 }
