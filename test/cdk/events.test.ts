@@ -1,11 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Config } from '../../lambda/config.js';
-import type { OutgoingMessage } from '../../lambda/messages.js';
-import type { MessageProducer } from '../../lambda/producer.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sampleEvents } from '../../scripts/generate-events.js';
 import { lambdaContext } from '../helpers/factories.js';
+import { handlerModule, offlineConfig, recordingProducer } from '../helpers/handler.js';
 
 /**
  * The sample events in events/ are what `npm run events` writes, and each does what its name
@@ -13,30 +11,17 @@ import { lambdaContext } from '../helpers/factories.js';
  */
 
 let createHandler: typeof import('../../lambda/handler.js').createHandler;
-let config: Config;
+const config = offlineConfig();
 
 beforeAll(async () => {
-  // The handler module reads its environment at load, as Lambda's init does.
-  vi.stubEnv('KAFKA_BROKERS', '127.0.0.1:9');
-  vi.stubEnv('KAFKA_SSL', 'false');
-  vi.stubEnv('KAFKA_SASL_MECHANISM', 'none');
-  vi.stubEnv('POWERTOOLS_DEV', 'true');
-  ({ createHandler } = await import('../../lambda/handler.js'));
-  const { loadConfig } = await import('../../lambda/config.js');
-  config = loadConfig(process.env);
+  ({ createHandler } = await handlerModule());
 });
 
 const committed = (name: string): KinesisStreamEvent =>
   JSON.parse(readFileSync(`events/${name}`, 'utf8')) as KinesisStreamEvent;
 
 async function run(name: string) {
-  const sent: OutgoingMessage[] = [];
-  const producer: MessageProducer = {
-    async deliver(messages) {
-      sent.push(...messages);
-      return { acknowledged: messages.map(() => true), errors: [] };
-    },
-  };
+  const { producer, sent } = recordingProducer();
   const response = await createHandler(config, producer)(committed(name), lambdaContext());
   const spans = sent.filter((m) => m.topic === config.kafka.topic);
   return { response, keys: spans.map((m) => m.key?.toString()) };

@@ -5,6 +5,7 @@ import { WarmProducer } from '../../lambda/producer.js';
 import { useOwnBroker } from '../harness/own-broker.js';
 import { randomTopic } from '../harness/topics.js';
 import { encodeSpan, kinesisEvent, lambdaContext } from '../helpers/factories.js';
+import { handlerModule } from '../helpers/handler.js';
 
 /**
  * A topic the function may not write to: Kafka's StandardAuthorizer with no ACL for the
@@ -30,9 +31,7 @@ let createHandler: typeof import('../../lambda/handler.js').createHandler;
 let logger: typeof import('../../lambda/telemetry.js').logger;
 
 beforeAll(async () => {
-  vi.stubEnv('KAFKA_BROKERS', '127.0.0.1:9');
-  vi.stubEnv('KAFKA_SASL_MECHANISM', 'none');
-  ({ createHandler } = await import('../../lambda/handler.js'));
+  ({ createHandler } = await handlerModule());
   ({ logger } = await import('../../lambda/telemetry.js'));
 });
 

@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ClusterProducers } from '../../lambda/clusters.js';
-import type { Config } from '../../lambda/config.js';
 import { DeadLetterHeader } from '../../lambda/dead-letters.js';
 import type { OutgoingMessage } from '../../lambda/messages.js';
-import type { Delivery, MessageProducer } from '../../lambda/producer.js';
 import { Batch, Span } from '../../proto/haystack.generated.js';
 import { encodeSpan, kinesisEvent, lambdaContext } from '../helpers/factories.js';
+import { handlerModule, offlineConfig, recordingProducer } from '../helpers/handler.js';
 
 /**
  * The formats, decorators and routes wired into the handler (issue 6): inputs from the
@@ -17,35 +16,12 @@ import { encodeSpan, kinesisEvent, lambdaContext } from '../helpers/factories.js
 const vector = (name: string) => readFileSync(`test/vectors/${name}`);
 
 let createHandler: typeof import('../../lambda/handler.js').createHandler;
-let loadConfig: typeof import('../../lambda/config.js').loadConfig;
 
 beforeAll(async () => {
-  vi.stubEnv('KAFKA_BROKERS', '127.0.0.1:9');
-  vi.stubEnv('KAFKA_SSL', 'false');
-  vi.stubEnv('KAFKA_SASL_MECHANISM', 'none');
-  ({ createHandler } = await import('../../lambda/handler.js'));
-  ({ loadConfig } = await import('../../lambda/config.js'));
+  ({ createHandler } = await handlerModule());
 });
 
-function configWith(env: Record<string, string>): Config {
-  return loadConfig({
-    KAFKA_BROKERS: '127.0.0.1:9',
-    KAFKA_SSL: 'false',
-    KAFKA_SASL_MECHANISM: 'none',
-    ...env,
-  });
-}
-
-function recordingProducer(fails: (m: OutgoingMessage) => boolean = () => false) {
-  const sent: OutgoingMessage[] = [];
-  const producer: MessageProducer = {
-    async deliver(messages): Promise<Delivery> {
-      sent.push(...messages);
-      return { acknowledged: messages.map((m) => !fails(m)), errors: [] };
-    },
-  };
-  return { producer, sent };
-}
+const configWith = offlineConfig;
 
 const byKind = (sent: OutgoingMessage[], kind: OutgoingMessage['kind']) =>
   sent.filter((m) => m.kind === kind);

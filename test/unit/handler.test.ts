@@ -1,8 +1,7 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../lambda/config.js';
-import type { OutgoingMessage } from '../../lambda/messages.js';
-import type { Delivery, MessageProducer } from '../../lambda/producer.js';
+import type { MessageProducer } from '../../lambda/producer.js';
 import {
   encodeSpan,
   kinesisEvent,
@@ -10,41 +9,19 @@ import {
   kplAggregate,
   lambdaContext,
 } from '../helpers/factories.js';
+import { handlerModule, offlineConfig, recordingProducer } from '../helpers/handler.js';
 
-// The handler module reads its environment at load, as Lambda's init does; give it a valid one.
 // No connection is made: these tests hand createHandler a producer that records what it gets.
 let createHandler: typeof import('../../lambda/handler.js').createHandler;
 let produceBudget: typeof import('../../lambda/handler.js').produceBudget;
-let loadConfig: typeof import('../../lambda/config.js').loadConfig;
 let metrics: typeof import('../../lambda/telemetry.js').metrics;
 let config: Config;
 
 beforeAll(async () => {
-  vi.stubEnv('KAFKA_BROKERS', '127.0.0.1:9');
-  vi.stubEnv('KAFKA_SSL', 'false');
-  vi.stubEnv('KAFKA_SASL_MECHANISM', 'none');
-  vi.stubEnv('POWERTOOLS_DEV', 'true');
-  ({ createHandler, produceBudget } = await import('../../lambda/handler.js'));
-  ({ loadConfig } = await import('../../lambda/config.js'));
+  ({ createHandler, produceBudget } = await handlerModule());
   ({ metrics } = await import('../../lambda/telemetry.js'));
-  config = loadConfig({ ...process.env, DEADLINE_MARGIN_MS: '500' });
+  config = offlineConfig({ DEADLINE_MARGIN_MS: '500' });
 });
-
-/** A producer that acknowledges messages unless `fails` says otherwise, and remembers its calls. */
-function recordingProducer(fails: (message: OutgoingMessage) => boolean = () => false) {
-  const calls: Array<{ messages: readonly OutgoingMessage[]; deadline: number }> = [];
-  const producer: MessageProducer = {
-    async deliver(messages, deadline): Promise<Delivery> {
-      calls.push({ messages, deadline });
-      const acknowledged = messages.map((m) => !fails(m));
-      return {
-        acknowledged,
-        errors: acknowledged.every(Boolean) ? [] : [new Error('broker gone')],
-      };
-    },
-  };
-  return { producer, calls };
-}
 
 const seq = (event: KinesisStreamEvent, i: number) => event.Records[i]?.kinesis.sequenceNumber;
 
@@ -124,7 +101,7 @@ describe('handler', () => {
   it('with dead letters off, only counts invalid records and never names them', async () => {
     const event = kinesisEvent([encodeSpan({ traceId: '' }), Buffer.from('garbage')]);
     const { producer, calls } = recordingProducer(() => true);
-    const noDlq = loadConfig({ ...process.env, KAFKA_DLQ_TOPIC: 'none' });
+    const noDlq = offlineConfig({ KAFKA_DLQ_TOPIC: 'none' });
 
     const response = await createHandler(noDlq, producer)(event, lambdaContext());
 

@@ -2,17 +2,15 @@ import { createHash } from 'node:crypto';
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { Writer } from 'protobufjs/minimal.js';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Config } from '../../lambda/config.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { sequenceNumberOf } from '../../lambda/failures.js';
 import { deaggregate } from '../../lambda/kpl.js';
-import type { OutgoingMessage } from '../../lambda/messages.js';
-import type { MessageProducer } from '../../lambda/producer.js';
 import { readRecords } from '../../lambda/records.js';
 import { checkSpan, MIN_START_TIME_MICROS, type TraceIdRange } from '../../lambda/spans.js';
 import { Span } from '../../proto/haystack.generated.js';
 import { AggregatedRecord } from '../../proto/kpl.generated.js';
 import { encodeSpan, kinesisRecord, kplAggregate, lambdaContext } from '../helpers/factories.js';
+import { handlerModule, offlineConfig, recordingProducer } from '../helpers/handler.js';
 
 /**
  * Hostile input, property-based: whatever the bytes or the event, nothing throws, nothing is
@@ -176,35 +174,14 @@ describe('KPL de-aggregation of hostile aggregates', () => {
 // ---- the handler on hostile events ----
 
 let createHandler: typeof import('../../lambda/handler.js').createHandler;
-let config: Config;
 
 beforeAll(async () => {
-  vi.stubEnv('KAFKA_BROKERS', '127.0.0.1:9');
-  vi.stubEnv('KAFKA_SSL', 'false');
-  vi.stubEnv('KAFKA_SASL_MECHANISM', 'none');
-  ({ createHandler } = await import('../../lambda/handler.js'));
-  const { loadConfig } = await import('../../lambda/config.js');
-  config = loadConfig(process.env);
+  ({ createHandler } = await handlerModule());
 });
 
-/** A producer that acknowledges according to `acks` (cycled) and keeps what it was given. */
-function producerAcking(acks: readonly boolean[]) {
-  const sent: OutgoingMessage[] = [];
-  const producer: MessageProducer = {
-    async deliver(messages) {
-      sent.push(...messages);
-      const acknowledged = messages.map(
-        (_, i) => acks.length === 0 || (acks[i % acks.length] as boolean),
-      );
-      return { acknowledged, errors: [] };
-    },
-  };
-  return {
-    producer,
-    sent,
-    ackOf: (i: number) => acks.length === 0 || (acks[i % acks.length] as boolean),
-  };
-}
+/** Acknowledgement of the i-th message: `acks` cycled, all acknowledged when empty. */
+const ackOf = (acks: readonly boolean[], i: number) =>
+  acks.length === 0 || (acks[i % acks.length] as boolean);
 
 const hostileRecord: fc.Arbitrary<unknown> = fc.oneof(
   realSpan.map((span) => kinesisRecord(span)),
@@ -246,9 +223,9 @@ describe('handler on hostile events', () => {
             }
             return record;
           }) as KinesisStreamRecord[];
-          const { producer, sent, ackOf } = producerAcking(acks);
+          const { producer, sent } = recordingProducer((_, i) => !ackOf(acks, i));
 
-          const response = await createHandler(config, producer)(
+          const response = await createHandler(offlineConfig(), producer)(
             { Records: records } as KinesisStreamEvent,
             lambdaContext(),
           );
@@ -258,7 +235,7 @@ describe('handler on hostile events', () => {
           const accounted = new Set(sent.map((m) => m.recordIndex));
           for (const i of unpacked) expect(accounted.has(i), `record ${i}`).toBe(true);
           const firstUnacked = sent
-            .map((m, i) => (ackOf(i) ? Number.POSITIVE_INFINITY : m.recordIndex))
+            .map((m, i) => (ackOf(acks, i) ? Number.POSITIVE_INFINITY : m.recordIndex))
             .reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
           if (firstUnacked === Number.POSITIVE_INFINITY) {
             expect(response).toStrictEqual({ batchItemFailures: [] });
