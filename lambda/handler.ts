@@ -61,12 +61,13 @@ export function createHandler(
       const { spans, routes } = decorateSpans(valid, formats, counts);
       countFormats(counts, decoded.length, userRecords.length);
 
-      const messages = spanMessages(spans, kafka.topic, kafka.maxBatchBytes, rejected).concat(
-        routeMessages(spans, routes, kafka.maxBatchBytes),
-        kafka.deadLetterTopic
-          ? deadLetters(rejected, records, kafka.deadLetterTopic, kafka.maxBatchBytes)
-          : [],
-      );
+      // Spans too large for any request are refused here, so dead letters are built after it.
+      const spanOut = spanMessages(spans, kafka.topic, kafka.maxBatchBytes, rejected);
+      const routed = routeMessages(spans, routes, kafka.maxBatchBytes);
+      const letters = kafka.deadLetterTopic
+        ? deadLetters(rejected, records, kafka.deadLetterTopic, kafka.maxBatchBytes)
+        : [];
+      const messages = spanOut.concat(routed, letters);
       reportRejected(rejected, (i) => sequenceNumberOf(records, i), kafka.deadLetterTopic);
 
       const started = Date.now();
