@@ -17,3 +17,19 @@ export async function runJsonChild<T>(
   const line = stdout.trim().split('\n').at(-1) ?? '';
   return JSON.parse(line) as T;
 }
+
+/**
+ * The environment a fresh process running dist/handler.js gets in the cold-start and memory
+ * suites: the local plaintext broker, no dead letters, logs and metrics silent.
+ */
+export function bundleEnv(brokers: readonly string[], topic: string): Record<string, string> {
+  return {
+    KAFKA_BROKERS: brokers.join(','),
+    KAFKA_TOPIC: topic,
+    KAFKA_SSL: 'false',
+    KAFKA_SASL_MECHANISM: 'none',
+    KAFKA_DLQ_TOPIC: 'none',
+    POWERTOOLS_LOG_LEVEL: 'SILENT',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  };
+}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { repoRoot } from '../../test/harness/paths.js';
-import { runJsonChild } from '../lib/child.js';
+import { bundleEnv, runJsonChild } from '../lib/child.js';
 import type { Row } from '../lib/report.js';
 import { benchSpans, plainEvent } from '../lib/spans.js';
 import { median } from '../lib/stats.js';
@@ -45,15 +45,7 @@ export async function coldStartRows(
   await writeFile(eventFile, JSON.stringify(plainEvent(benchSpans(100))));
   const bundle = path.join(repoRoot(), 'dist', 'handler.js');
   const child = path.join(repoRoot(), 'bench', 'child', 'invoke.cjs');
-  const env = {
-    KAFKA_BROKERS: brokers.join(','),
-    KAFKA_TOPIC: topic,
-    KAFKA_SSL: 'false',
-    KAFKA_SASL_MECHANISM: 'none',
-    KAFKA_DLQ_TOPIC: 'none',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  };
+  const env = bundleEnv(brokers, topic);
   const results: { loadMs: number; firstMs: number; secondMs: number; failures: number }[] = [];
   for (let i = 0; i < runs; i++)
     results.push(await runJsonChild(node, [child, bundle, eventFile], env));

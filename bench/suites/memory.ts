@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { repoRoot } from '../../test/harness/paths.js';
-import { runJsonChild } from '../lib/child.js';
+import { bundleEnv, runJsonChild } from '../lib/child.js';
 import type { Row } from '../lib/report.js';
 import { benchSpans, eventBytes, kplEvent, plainEvent } from '../lib/spans.js';
 import { median } from '../lib/stats.js';
@@ -72,15 +72,7 @@ export async function memoryRows(
   ];
   const bundle = path.join(repoRoot(), 'dist', 'handler.js');
   const child = path.join(repoRoot(), 'bench', 'child', 'invoke.cjs');
-  const env = {
-    KAFKA_BROKERS: brokers.join(','),
-    KAFKA_TOPIC: topic,
-    KAFKA_SSL: 'false',
-    KAFKA_SASL_MECHANISM: 'none',
-    KAFKA_DLQ_TOPIC: 'none',
-    POWERTOOLS_LOG_LEVEL: 'SILENT',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  };
+  const env = bundleEnv(brokers, topic);
   const version = (await execFileAsync(node, ['--version'])).stdout.trim().replace(/^v/, '');
   const rows: Row[] = [];
   for (const [i, [name, event]] of events.entries()) {
