@@ -16,7 +16,7 @@ async function invoke(args: string[]): Promise<{ code: number; stdout: string; s
   try {
     const { stdout, stderr } = await execFileAsync(
       process.execPath,
-      ['node_modules/tsx/dist/cli.mjs', 'scripts/invoke.ts', ...args],
+      ['--import', 'tsx', 'scripts/invoke.ts', ...args],
       {
         timeout: 60_000,
       },
@@ -67,7 +67,6 @@ describe('npm run invoke', () => {
     const first = JSON.parse(readFileSync('events/valid-spans.json', 'utf8')).Records[0].kinesis
       .sequenceNumber;
 
-    const started = Date.now();
     const { code, stdout } = await invoke([
       'events/valid-spans.json',
       '--env-vars',
@@ -77,9 +76,9 @@ describe('npm run invoke', () => {
       '5',
     ]);
 
+    // The batch response, not Sandbox.Timedout: the handler answered within its 5 s.
     expect(code).toBe(0);
     expect(lastJson(stdout)).toEqual({ batchItemFailures: [{ itemIdentifier: first }] });
-    expect(Date.now() - started).toBeLessThan(20_000);
   });
 
   it('reports a handler that outlives the timeout as Lambda does, exit code 1', async () => {
