@@ -73,6 +73,11 @@ export async function runPipeline(
   const stopping = new AbortController();
   const onAbort = () => stopping.abort();
   options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) stopping.abort();
+  // Set-up steps take seconds (Kafka's JVM above all): an interrupt during one skips the rest.
+  const unlessInterrupted = (): void => {
+    if (stopping.signal.aborted) throw new Error('interrupted during set-up');
+  };
   try {
     say(
       options.kafkaBrokers
@@ -81,9 +86,11 @@ export async function runPipeline(
     );
     const kafka: LocalKafka = await useKafka(options.kafkaBrokers);
     cleanup.push(() => kafka.stop());
+    unlessInterrupted();
     const dlq = options.deadLetterTopic === 'none' ? undefined : options.deadLetterTopic;
     const partitions = await ensureTopic(kafka.brokers, options.topic, options.partitions);
     if (dlq) await ensureTopic(kafka.brokers, dlq, Math.min(3, options.partitions));
+    unlessInterrupted();
 
     say(
       options.kinesisEndpoint
@@ -92,6 +99,7 @@ export async function runPipeline(
     );
     const kinesis: LocalKinesis = await useKinesis(options.kinesisEndpoint, options.shards, runId);
     cleanup.push(() => kinesis.stop());
+    unlessInterrupted();
 
     const newEnvironment = await loadCollector(
       collectorEnv({
@@ -176,18 +184,7 @@ export async function runPipeline(
     mapping.finishAt(put.lastSequenceNumbers);
 
     state.phase = 'draining';
-    const runs = await Promise.race([
-      mapping.done,
-      new Promise<undefined>((resolve) => {
-        stopping.signal.addEventListener(
-          'abort',
-          () => setTimeout(() => resolve(undefined), STOP_GRACE_MS),
-          {
-            once: true,
-          },
-        );
-      }),
-    ]);
+    const runs = await Promise.race([mapping.done, graceAfterAbort(stopping.signal)]);
     state.mappingEndedAt = Date.now();
     const interrupted = stopping.signal.aborted;
 
@@ -215,4 +212,13 @@ export async function runPipeline(
     options.signal?.removeEventListener('abort', onAbort);
     for (const step of cleanup.reverse()) await step().catch(() => undefined);
   }
+}
+
+/** Resolves `STOP_GRACE_MS` after `signal` aborts, also when it had aborted already. */
+function graceAfterAbort(signal: AbortSignal): Promise<undefined> {
+  return new Promise((resolve) => {
+    const grace = () => setTimeout(() => resolve(undefined), STOP_GRACE_MS);
+    if (signal.aborted) grace();
+    else signal.addEventListener('abort', grace, { once: true });
+  });
 }

@@ -2,10 +2,8 @@ import { MAPPING } from '../cdk/defaults.js';
 import { type FlagSpec, parseFlags, usage } from './cli/flags.js';
 import { abortOnSignals } from './cli/interrupt.js';
 import type { KplMode } from './generator/traffic.js';
-import { type PipelineOptions, runPipeline } from './pipeline.js';
-import { showProgress } from './report/progress.js';
-import { summaryText } from './report/summary.js';
-import { newRunState } from './state.js';
+import type { PipelineOptions, PipelineResult } from './pipeline.js';
+import { newRunState, type RunState } from './state.js';
 
 /**
  * `npm start`: the whole pipeline on this machine — Kafka and kinesalite started here (unless
@@ -88,6 +86,12 @@ const FLAGS: Record<string, FlagSpec> = {
 };
 
 async function main(): Promise<number> {
+  const say = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  // First, before anything slow loads: a Ctrl-C at any later moment stops the run cleanly and
+  // still prints a result.
+  const interrupt = abortOnSignals(say);
   let flags: ReturnType<typeof parseFlags>;
   try {
     flags = parseFlags(process.argv.slice(2), FLAGS);
@@ -101,10 +105,6 @@ async function main(): Promise<number> {
     );
     return 0;
   }
-  const say = (line: string): void => {
-    process.stderr.write(`${line}\n`);
-  };
-  const interrupt = abortOnSignals(say);
   const options: PipelineOptions = {
     spans: flags.spans as number,
     ...(flags.duration === undefined ? {} : { durationS: flags.duration as number }),
@@ -126,24 +126,48 @@ async function main(): Promise<number> {
     say,
   };
   const state = newRunState();
-  const stopProgress = flags.quiet ? () => undefined : showProgress(state);
+  let stopProgress = (): void => undefined;
   try {
+    // Loaded here, after the signal handler, because they take a while (kafkajs, the AWS SDK).
+    const { runPipeline } = await import('./pipeline.js');
+    const { showProgress } = await import('./report/progress.js');
+    if (!flags.quiet) stopProgress = showProgress(state);
     const result = await runPipeline(options, state);
     stopProgress();
-    if (flags.json) {
-      const { invocationMs: _, ...figures } = result.state;
-      process.stdout.write(
-        `${JSON.stringify({ pass: result.verdict.pass, verdict: result.verdict.lines, figures, kafka: result.kafkaVersion })}\n`,
-      );
-    } else {
-      process.stdout.write(`${summaryText(result)}\n`);
-    }
+    await printResult(result, flags.json === true);
     if (interrupt.signal.aborted) return 130;
     return result.verdict.pass ? 0 : 1;
   } catch (error) {
     stopProgress();
-    say(`npm start failed: ${(error as Error).stack ?? error}`);
-    return interrupt.signal.aborted ? 130 : 1;
+    if (!interrupt.signal.aborted) {
+      say(`npm start failed: ${(error as Error).stack ?? error}`);
+      return 1;
+    }
+    // Interrupted while starting up or stopping: still a result, with what was done so far.
+    say(`stopped while ${state.phase}: ${(error as Error).message}`);
+    await printResult(interruptedResult(state), flags.json === true);
+    return 130;
+  }
+}
+
+/** The result of a run stopped before it could verify anything. */
+function interruptedResult(state: RunState): PipelineResult {
+  const verdict = {
+    pass: false,
+    lines: [`FAIL interrupted while ${state.phase}, before every record was handled`],
+  };
+  return { state, verdict, kafkaVersion: 'unknown', shards: [], discarded: [] };
+}
+
+async function printResult(result: PipelineResult, json: boolean): Promise<void> {
+  if (json) {
+    const { invocationMs: _, ...figures } = result.state;
+    process.stdout.write(
+      `${JSON.stringify({ pass: result.verdict.pass, verdict: result.verdict.lines, figures, kafka: result.kafkaVersion })}\n`,
+    );
+  } else {
+    const { summaryText } = await import('./report/summary.js');
+    process.stdout.write(`${summaryText(result)}\n`);
   }
 }
 

@@ -10,7 +10,8 @@ let hooksInstalled = false;
  *
  * Two layers, because neither alone is enough:
  * - `exit`/`SIGINT`/`SIGTERM`/`SIGHUP` handlers SIGKILL the child when Node shuts down
- *   in an orderly way (including Ctrl-C and vitest tearing down its workers);
+ *   in an orderly way (including Ctrl-C and vitest tearing down its workers; a program that
+ *   handles the signal itself keeps its children until it exits);
  * - a tiny `sh` watchdog blocks reading a pipe whose only writer is this process. When
  *   this process dies in any way, even SIGKILL or an OOM kill that runs no handler, the
  *   kernel closes the pipe, `read` returns and the watchdog SIGKILLs the child.
@@ -92,13 +93,14 @@ function installHooks(): void {
   process.once('exit', killAll);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     const onSignal = (): void => {
+      // Someone else handles the signal (npm start stops cleanly on Ctrl-C and still needs its
+      // broker to finish): leave the children to the 'exit' hook and the watchdogs.
+      if (process.listenerCount(signal) > 1) return;
       killAll();
-      // Listening for a signal disables Node's default "exit on signal". If nobody else
-      // handles it, restore that behaviour by re-raising it without our listener.
-      if (process.listenerCount(signal) === 1) {
-        process.removeListener(signal, onSignal);
-        process.kill(process.pid, signal);
-      }
+      // Listening for a signal disables Node's default "exit on signal": nobody else handles
+      // it, so restore that behaviour by re-raising it without our listener.
+      process.removeListener(signal, onSignal);
+      process.kill(process.pid, signal);
     };
     process.on(signal, onSignal);
   }
