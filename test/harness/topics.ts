@@ -85,16 +85,16 @@ export interface ReadMessage {
 
 /** Options of {@link readAll}. */
 export interface ReadAllOptions {
-  /** How long to keep listening after the expected count, to catch duplicates. Default 500 ms. */
-  graceMs?: number;
   /** Connection settings other than `brokers` (SSL, SASL…); see {@link CreateTopicOptions.kafka}. */
   kafka?: Omit<KafkaConfig, 'brokers'>;
 }
 
 /**
  * Reads a topic from the beginning with a fresh consumer group until `expectedCount`
- * records arrived, then listens `graceMs` longer so unexpected extras (duplicates from
- * retries) are returned too, and the caller's length assertion can catch them.
+ * records arrived, then on to the end of every partition as it stands at that moment, so
+ * unexpected extras (duplicates from retries) already written are returned too and the
+ * caller's length assertion can catch them: no listening "a little longer", which a busy
+ * machine could cut short.
  *
  * Records are sorted by partition, then offset. Throws with the count received when
  * fewer than `expectedCount` arrive within `timeoutMs`.
@@ -112,6 +112,10 @@ export async function readAll(
     allowAutoTopicCreation: false,
   });
   const messages: ReadMessage[] = [];
+  /** Per partition, the offset after the last record consumed. */
+  const consumedUpTo = new Map<number, bigint>();
+  let atEnd: (() => boolean) | undefined;
+  let reachedEnd: (() => void) | undefined;
   let wake: (() => void) | undefined;
   const enough = new Promise<void>((resolve) => {
     wake = resolve;
@@ -125,6 +129,8 @@ export async function readAll(
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
+        const next = BigInt(message.offset) + 1n;
+        if (next > (consumedUpTo.get(partition) ?? 0n)) consumedUpTo.set(partition, next);
         messages.push({
           partition,
           offset: message.offset,
@@ -134,6 +140,7 @@ export async function readAll(
           timestamp: message.timestamp,
         });
         if (messages.length >= expectedCount) wake?.();
+        if (atEnd?.()) reachedEnd?.();
       },
     });
     // Nothing to wait for when no record is expected, but the group must have joined
@@ -147,12 +154,38 @@ export async function readAll(
         `readAll(${topic}): got ${messages.length} of ${expectedCount} messages within ${timeoutMs} ms`,
       );
     }
-    await sleep(options.graceMs ?? 500);
+    const ends = await endOffsets(brokers, topic, options.kafka);
+    const end = new Promise<void>((resolve) => {
+      reachedEnd = resolve;
+    });
+    atEnd = () => [...ends].every(([p, high]) => (consumedUpTo.get(p) ?? 0n) >= high);
+    if (atEnd()) reachedEnd?.();
+    if ((await Promise.race([end, timedOut])) === 'timeout') {
+      throw new Error(
+        `readAll(${topic}): did not reach the end offsets ${JSON.stringify(Object.fromEntries([...ends].map(([p, o]) => [p, String(o)])))} within ${timeoutMs} ms`,
+      );
+    }
   } finally {
     clearTimeout(timer);
     await consumer.disconnect();
   }
   return messages.sort((a, b) => a.partition - b.partition || compareOffsets(a.offset, b.offset));
+}
+
+/** Each partition's high watermark: the offset the next record written will get. */
+async function endOffsets(
+  brokers: string[],
+  topic: string,
+  config: Omit<KafkaConfig, 'brokers'> | undefined,
+): Promise<Map<number, bigint>> {
+  const admin = client(brokers, config).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map(({ partition, high }) => [partition, BigInt(high)]));
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 function compareOffsets(a: string, b: string): number {

@@ -25,14 +25,14 @@ it('names the first record when the broker is down, answers within the deadline,
     Array.from({ length: 50 }, (_, i) => encodeSpan({ traceId: `during-${i}` })),
     100,
   );
-  const started = Date.now();
-  const whileDown = await c.handler(event, lambdaContext(6000));
-  const tookMs = Date.now() - started;
+  const context = lambdaContext(6000);
+  const whileDown = await c.handler(event, context);
 
   expect(whileDown).toStrictEqual({
     batchItemFailures: [{ itemIdentifier: event.Records[0]?.kinesis.sequenceNumber }],
   });
-  expect(tookMs).toBeLessThan(6000);
+  // Answered while Lambda would still be waiting: a timeout would fail the whole batch.
+  expect(context.getRemainingTimeInMillis()).toBeGreaterThan(0);
 
   await broker().restart();
   // Lambda re-delivers the same records from the one named; the warm producer reconnects.

@@ -74,16 +74,18 @@ describe('a warm handler across broker faults', () => {
     const event = kinesisEvent(spansOf('hung', 20), 100);
     broker().pause();
     let whileHung: Awaited<ReturnType<typeof c.handler>>;
-    const started = Date.now();
+    const context = lambdaContext(4000);
+    let remainingMs: number;
     try {
-      whileHung = await c.handler(event, lambdaContext(4000));
+      whileHung = await c.handler(event, context);
+      remainingMs = context.getRemainingTimeInMillis();
     } finally {
       broker().resume();
     }
-    const tookMs = Date.now() - started;
 
     expect(whileHung).toStrictEqual({ batchItemFailures: [{ itemIdentifier: seq(event, 0) }] });
-    expect(tookMs).toBeLessThan(4000);
+    // Answered before Lambda's timeout, which would have failed the whole batch.
+    expect(remainingMs).toBeGreaterThan(0);
     // The producer whose requests were still in flight is rebuilt, not waited on.
     expect(c.producer.stats.rebuilds).toBe(1);
 

@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sharedKafka } from '../harness/context.js';
 import { repoRoot } from '../harness/paths.js';
@@ -19,13 +18,17 @@ interface Run {
   stderr: string;
 }
 
+/** `npm start -- --quiet --json …`: one Node process, as `npm start` runs it (no tsx parent). */
 function start(args: string[]): { child: ChildProcess; done: Promise<Run> } {
-  const tsx = path.join(repoRoot(), 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, ['local/start.ts', '--quiet', '--json', ...args], {
-    cwd: repoRoot(),
-    env: { ...process.env, KAFKA_BROKERS: kafka.brokers.join(',') },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'local/start.ts', '--quiet', '--json', ...args],
+    {
+      cwd: repoRoot(),
+      env: { ...process.env, KAFKA_BROKERS: kafka.brokers.join(',') },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk) => {
@@ -105,36 +108,56 @@ describe('npm start', () => {
     expect(verdict.some((line) => /valid spans in local-spans/.test(line))).toBe(true);
   });
 
-  it('stops cleanly on Ctrl-C: exit 130, a result, and an "interrupted" verdict', async () => {
-    const { child, done } = start([
-      '--spans',
-      '10000000',
-      '--rate',
-      '2000',
-      '--shards',
-      '1',
-      '--topic',
-      randomTopic('local-spans'),
-      '--dlq-topic',
-      randomTopic('local-dlq'),
-    ]);
-    await new Promise<void>((resolve) => {
-      const onData = (chunk: Buffer) => {
-        if (chunk.toString().includes('putting')) {
-          child.stderr?.off('data', onData);
-          resolve();
-        }
-      };
-      child.stderr?.on('data', onData);
-    });
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+  // Each moment is reached by waiting for the line the CLI prints when it gets there, never by
+  // sleeping: the signal must land in that phase however slow the machine is.
+  it.each([
+    ['during set-up', 'starting kinesalite'],
+    ['while spans are put and handled', 'putting'],
+  ])(
+    'stops cleanly on Ctrl-C %s: exit 130, a result, and an "interrupted" verdict',
+    async (_moment, marker) => {
+      const { child, done } = start([
+        '--spans',
+        '10000000',
+        '--rate',
+        '2000',
+        '--shards',
+        '1',
+        '--topic',
+        randomTopic('local-spans'),
+        '--dlq-topic',
+        randomTopic('local-dlq'),
+      ]);
+      await printed(child, marker);
 
-    child.kill('SIGINT');
-    const run = await done;
-    const { pass, verdict } = result(run);
+      child.kill('SIGINT');
+      const run = await done;
+      const { pass, verdict } = result(run);
 
-    expect(run.code, run.stderr).toBe(130);
-    expect(pass).toBe(false);
-    expect(verdict.some((line) => line.includes('interrupted'))).toBe(true);
-  });
+      expect(run.code, run.stderr).toBe(130);
+      expect(pass).toBe(false);
+      expect(
+        verdict.some((line) => line.includes('interrupted')),
+        verdict.join('\n'),
+      ).toBe(true);
+    },
+  );
 });
+
+/** Resolves once the child has written `text` to stderr. */
+function printed(child: ChildProcess, text: string): Promise<void> {
+  let seen = '';
+  return new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (seen.includes(text)) {
+        child.stderr?.off('data', onData);
+        resolve();
+      }
+    };
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) =>
+      reject(new Error(`exited (${code}) before printing "${text}":\n${seen}`)),
+    );
+  });
+}
