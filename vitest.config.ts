@@ -44,7 +44,8 @@ export default defineConfig({
           name: 'cdk',
           include: ['test/cdk/**/*.test.ts'],
           environment: 'node',
-          testTimeout: 120_000,
+          // Generous: a synth spawns the CDK CLI and esbuild, slow on a loaded 2-core machine.
+          testTimeout: 300_000,
         },
       },
     ],

@@ -149,7 +149,7 @@ describe('cdk synth', () => {
       ],
       {
         env: { PATH: process.env.PATH, HOME: home, AWS_EC2_METADATA_DISABLED: 'true', CI: 'true' },
-        timeout: 110_000,
+        timeout: 280_000,
       },
     );
 

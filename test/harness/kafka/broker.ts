@@ -29,7 +29,7 @@ export interface StartKafkaOptions {
   saslScram?: SaslCredentials;
   /** Adds PLAIN with this user to the SASL_SSL listener. */
   saslPlain?: SaslCredentials;
-  /** How long to wait for the broker to answer metadata requests; default 60 s. */
+  /** How long to wait for the broker to answer metadata requests; default 180 s (a loaded 2-core CI machine can take a minute). */
   readyTimeoutMs?: number;
   /** JVM max heap; default `512m`. */
   heap?: string;
@@ -266,7 +266,7 @@ class Broker implements KafkaBroker {
   }
 
   private async waitReady(child: ChildProcess): Promise<void> {
-    const timeoutMs = this.options.readyTimeoutMs ?? 60_000;
+    const timeoutMs = this.options.readyTimeoutMs ?? 180_000;
     const deadline = Date.now() + timeoutMs;
     const exited = waitForExit(child).then(() => 'exited' as const);
     let lastError = 'no attempt';
