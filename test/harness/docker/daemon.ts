@@ -1,10 +1,13 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFile } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { spawnGuarded, terminate, waitForExit } from '../processes.js';
 import { type DockerApi, dockerApi } from './api.js';
+
+const execFileAsync = promisify(execFile);
 
 /**
  * The flags that keep a hand-started daemon to itself and all traffic on loopback: no bridge
@@ -83,6 +86,7 @@ export async function startDocker(readyTimeoutMs = 60_000): Promise<DockerDaemon
     await Promise.race([waitForPing(api, readyTimeoutMs, logFile), failed]);
   } catch (error) {
     await terminate(child, 'SIGKILL');
+    await unmountUnder(dir).catch(() => undefined);
     await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     throw error;
   }
@@ -96,6 +100,7 @@ export async function startDocker(readyTimeoutMs = 60_000): Promise<DockerDaemon
     async stop() {
       const left = await removeAllContainers(api).catch(() => []);
       await terminate(child, 'SIGTERM', 30_000);
+      await unmountUnder(dir);
       await rm(dir, { recursive: true, force: true });
       return left;
     },
@@ -127,6 +132,22 @@ async function removeAllContainers(api: DockerApi): Promise<string[]> {
   const ids = await api.containers();
   for (const id of ids) await api.request('DELETE', `/containers/${id}?force=1&v=1`);
   return ids;
+}
+
+/**
+ * Unmounts what the daemon left mounted in its directory: it keeps the host network's
+ * namespace bind-mounted at `<exec root>/netns/default` after it exits.
+ */
+async function unmountUnder(dir: string): Promise<void> {
+  const mountinfo = await readFile('/proc/self/mountinfo', 'utf8');
+  const points = mountinfo
+    .split('\n')
+    .map((line) =>
+      line.split(' ')[4]?.replace(/\\(\d{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8))),
+    )
+    .filter((p): p is string => p?.startsWith(`${dir}/`) === true)
+    .sort((a, b) => b.length - a.length);
+  for (const point of points) await execFileAsync('umount', [point]);
 }
 
 async function tail(file: string, lines = 30): Promise<string> {
