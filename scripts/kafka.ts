@@ -85,8 +85,10 @@ async function main(): Promise<number> {
     stopping = resolve;
   });
   const onSignal = (signal: NodeJS.Signals): void => {
-    say(`${signal}: stopping the broker`);
+    // A terminal's Ctrl-C reaches tsx and this process both; say it once.
+    if (stopping) say(`${signal}: stopping the broker`);
     stopping?.();
+    stopping = undefined;
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
