@@ -130,6 +130,9 @@ async function main(): Promise<number> {
       );
       say(`env file ${envFile}`);
       say(`  npm run invoke -- events/valid-spans.json --env-vars ${envFile}`);
+      say(
+        `  python3 tools/sam/sam_host_network.py local invoke -t cdk.out/HaystackKinesisCollector.template.json CollectorFunction -e events/valid-spans.json --env-vars ${envFile}   (Linux)`,
+      );
       if (containerEnvFile) {
         say(`containers reach it at ${broker.listeners.container}: env file ${containerEnvFile}`);
         say(`  sam local invoke ... --env-vars ${containerEnvFile}`);
