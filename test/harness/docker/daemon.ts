@@ -63,7 +63,11 @@ export async function startDocker(readyTimeoutMs = 60_000): Promise<DockerDaemon
         `--config-file=${path.join(dir, 'daemon.json')}`,
         ...ISOLATION_FLAGS,
       ],
-      { stdio: ['ignore', fd, fd] },
+      // dockerd lives in /usr/sbin and finds containerd, runc and docker-init on its PATH.
+      {
+        stdio: ['ignore', fd, fd],
+        env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` },
+      },
     );
   } finally {
     closeSync(fd);

@@ -20,7 +20,7 @@ export interface SamRun {
 
 /**
  * Runs the SAM CLI (`sam <args>`, through the launcher) against the daemon at `dockerHost`,
- * from the repository root, with telemetry off. `python` must have `aws-sam-cli` installed
+ * from the repository root, with telemetry and the EC2 metadata lookup off. `python` must have `aws-sam-cli` installed
  * (requirements-dev.txt). Long-running commands (`local start-lambda`) are stopped with
  * `signal`.
  */
@@ -32,7 +32,13 @@ export function sam(
   return new Promise((resolve, reject) => {
     const child = spawn(options.python ?? 'python3', [LAUNCHER, ...args], {
       cwd: repoRoot(),
-      env: { ...process.env, DOCKER_HOST: dockerHost, SAM_CLI_TELEMETRY: '0' },
+      env: {
+        ...process.env,
+        DOCKER_HOST: dockerHost,
+        SAM_CLI_TELEMETRY: '0',
+        // Keeps botocore's credential chain off the EC2 metadata address: loopback only.
+        AWS_EC2_METADATA_DISABLED: 'true',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: options.signal,
     });
