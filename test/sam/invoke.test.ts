@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { KinesisStreamEvent } from 'aws-lambda';
@@ -62,6 +62,7 @@ const asRow = (m: { partition: number; key: Buffer | null; value: Buffer | null 
 const header = (m: ReadMessage, name: string) => m.headers[name]?.toString();
 
 afterAll(async () => {
+  rmSync(tmp, { recursive: true, force: true });
   expect(await dockerApi(sam.dockerSocket).containers()).toEqual([]);
 });
 
