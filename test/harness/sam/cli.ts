@@ -9,6 +9,19 @@ export const FUNCTION_ID = 'CollectorFunction';
 /** tools/sam/sam_host_network.py: the SAM CLI with function containers on the host network. */
 export const LAUNCHER = path.join(repoRoot(), 'tools', 'sam', 'sam_host_network.py');
 
+/**
+ * The SAM CLI's environment: the daemon to use, telemetry off, and botocore's credential chain
+ * kept off the EC2 metadata address (test traffic stays on loopback).
+ */
+export function samEnv(dockerHost: string): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    DOCKER_HOST: dockerHost,
+    SAM_CLI_TELEMETRY: '0',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
+
 /** What one SAM CLI run printed. */
 export interface SamRun {
   code: number | null;
@@ -20,7 +33,7 @@ export interface SamRun {
 
 /**
  * Runs the SAM CLI (`sam <args>`, through the launcher) against the daemon at `dockerHost`,
- * from the repository root, with telemetry and the EC2 metadata lookup off. `python` must have `aws-sam-cli` installed
+ * from the repository root, in {@link samEnv}. `python` must have `aws-sam-cli` installed
  * (requirements-dev.txt). Long-running commands (`local start-lambda`) are stopped with
  * `signal`.
  */
@@ -32,13 +45,7 @@ export function sam(
   return new Promise((resolve, reject) => {
     const child = spawn(options.python ?? 'python3', [LAUNCHER, ...args], {
       cwd: repoRoot(),
-      env: {
-        ...process.env,
-        DOCKER_HOST: dockerHost,
-        SAM_CLI_TELEMETRY: '0',
-        // Keeps botocore's credential chain off the EC2 metadata address: loopback only.
-        AWS_EC2_METADATA_DISABLED: 'true',
-      },
+      env: samEnv(dockerHost),
       stdio: ['ignore', 'pipe', 'pipe'],
       signal: options.signal,
     });
