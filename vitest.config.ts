@@ -5,7 +5,9 @@ import { defineConfig } from 'vitest/config';
  * - unit: pure code, no network, no child processes;
  * - integration: real Kafka broker (KRaft, jars from Maven Central) and kinesalite,
  *   started once by the global setup and shared by the files, one topic per test;
- * - cdk: assertion tests on the synthesized stack.
+ * - cdk: assertion tests on the synthesized stack;
+ * - sam: `sam local invoke` of the synthesized template in Docker (`npm run test:sam`, which
+ *   synthesizes first), with a Docker daemon, the offline image and a broker of its own.
  */
 // The function's own logs and EMF metrics go to stdout, bypassing vitest's capture; keep the
 // test output readable unless a developer asks for them (POWERTOOLS_LOG_LEVEL=DEBUG npm test).
@@ -46,6 +48,18 @@ export default defineConfig({
           environment: 'node',
           // Generous: a synth spawns the CDK CLI and esbuild, slow on a loaded 2-core machine.
           testTimeout: 300_000,
+        },
+      },
+      {
+        test: {
+          name: 'sam',
+          include: ['test/sam/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/sam/global-setup.ts'],
+          testTimeout: 180_000,
+          // The first run builds the runtime interface client and the image (a few minutes).
+          hookTimeout: 900_000,
+          fileParallelism: false,
         },
       },
     ],

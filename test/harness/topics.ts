@@ -38,7 +38,9 @@ export async function createTopic(
   await admin.connect();
   try {
     const created = await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs's own wait can throw UNKNOWN_TOPIC_OR_PARTITION on a broker that just started
+      // (its metadata lags the creation); the loop below waits for the leaders instead.
+      waitForLeaders: false,
       timeout: timeoutMs,
       topics: [
         {

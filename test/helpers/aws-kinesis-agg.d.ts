@@ -4,4 +4,10 @@ declare module 'aws-kinesis-agg' {
     addUserRecord(record: { partitionKey: string; explicitHashKey?: string; data: Buffer }): void;
     build(): { partitionKey: string; data: Buffer };
   }
+  /** Unpacks a record (`data` base64) into its user records (itself when not aggregated). */
+  export function deaggregateSync(
+    record: { data: string },
+    computeChecksums: boolean,
+    done: (error: Error | null, records?: { data: string; partitionKey: string }[]) => void,
+  ): void;
 }

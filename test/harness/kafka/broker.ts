@@ -29,6 +29,13 @@ export interface StartKafkaOptions {
   saslScram?: SaslCredentials;
   /** Adds PLAIN with this user to the SASL_SSL listener. */
   saslPlain?: SaslCredentials;
+  /** Port of the PLAINTEXT listener; default one the OS picks (`npm run kafka -- --port 9092`). */
+  plaintextPort?: number;
+  /**
+   * Adds a PLAINTEXT listener on loopback advertised under this host name, for functions in
+   * containers that reach this machine by name (Docker Desktop: `host.docker.internal`).
+   */
+  containerHost?: string;
   /** How long to wait for the broker to answer metadata requests; default 180 s (a loaded 2-core CI machine can take a minute). */
   readyTimeoutMs?: number;
   /** JVM max heap; default `512m`. */
@@ -98,12 +105,13 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
 
   const dir = await mkdtemp(path.join(os.tmpdir(), `kafka-${version}-`));
   try {
-    const [plaintext = 0, controller = 0, ssl = 0, saslSsl = 0] = await freePorts(4);
+    const [plaintext = 0, controller = 0, ssl = 0, saslSsl = 0, container = 0] = await freePorts(5);
     const ports: BrokerPorts = {
-      plaintext,
+      plaintext: options.plaintextPort ?? plaintext,
       controller,
       ssl: options.ssl ? ssl : 0,
       saslSsl: sasl ? saslSsl : 0,
+      container: options.containerHost ? container : 0,
     };
     const tls = options.ssl || sasl ? await generateBrokerTls(path.join(dir, 'tls')) : undefined;
     const configFile = path.join(dir, 'server.properties');
@@ -115,6 +123,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
         tls,
         saslScram: options.saslScram,
         saslPlain: options.saslPlain,
+        containerHost: options.containerHost,
         overrides: options.serverProperties,
       }),
     );
@@ -160,6 +169,7 @@ class Broker implements KafkaBroker {
     this.listeners = { plaintext: at(ports.plaintext), controller: at(ports.controller) };
     if (ports.ssl) this.listeners.ssl = at(ports.ssl);
     if (ports.saslSsl) this.listeners.saslSsl = at(ports.saslSsl);
+    if (ports.container) this.listeners.container = `${options.containerHost}:${ports.container}`;
     this.brokers = [this.listeners.plaintext];
     this.logFile = path.join(dir, 'broker.log');
     this.caPem = tls?.caPem;

@@ -10,6 +10,8 @@ export interface KafkaListeners {
   ssl?: string;
   /** SASL over TLS, when SCRAM or PLAIN users were requested. */
   saslSsl?: string;
+  /** `<containerHost>:port`, the address containers use, when `containerHost` was given. */
+  container?: string;
 }
 
 /**

@@ -12,6 +12,8 @@ export interface BrokerPorts {
   controller: number;
   ssl: number;
   saslSsl: number;
+  /** PLAINTEXT listener advertised as {@link BrokerConfigInput.containerHost} (0 = none). */
+  container: number;
 }
 
 /** Everything {@link serverProperties} needs to describe one single-node KRaft cluster. */
@@ -21,6 +23,11 @@ export interface BrokerConfigInput {
   tls?: BrokerTls;
   saslScram?: SaslCredentials;
   saslPlain?: SaslCredentials;
+  /**
+   * The name containers reach this machine by (Docker Desktop: `host.docker.internal`). The
+   * CONTAINER listener still binds loopback; only its advertised address uses this name.
+   */
+  containerHost?: string;
   /** Last word on any property, for tests that need a non-default broker setting. */
   overrides?: Record<string, string | number | boolean>;
 }
@@ -39,20 +46,27 @@ export function serverProperties(input: BrokerConfigInput): string {
   if (ports.ssl) listeners.push(['SSL', ports.ssl]);
   if (ports.saslSsl) listeners.push(['SASL_SSL', ports.saslSsl]);
   const client = listeners.map(([name, port]) => `${name}://${HOST}:${port}`);
+  const bound = [...client];
+  const advertised = [...client];
+  if (ports.container && input.containerHost) {
+    bound.push(`CONTAINER://${HOST}:${ports.container}`);
+    advertised.push(`CONTAINER://${input.containerHost}:${ports.container}`);
+  }
 
   const props: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@${HOST}:${ports.controller}`,
     'controller.listener.names': 'CONTROLLER',
-    listeners: [...client, `CONTROLLER://${HOST}:${ports.controller}`].join(','),
-    'advertised.listeners': client.join(','),
+    listeners: [...bound, `CONTROLLER://${HOST}:${ports.controller}`].join(','),
+    'advertised.listeners': advertised.join(','),
     'inter.broker.listener.name': 'PLAINTEXT',
     'listener.security.protocol.map': [
       'PLAINTEXT:PLAINTEXT',
       'SSL:SSL',
       'SASL_SSL:SASL_SSL',
       'CONTROLLER:PLAINTEXT',
+      'CONTAINER:PLAINTEXT',
     ].join(','),
     'log.dirs': input.dataDir,
     // Tests create every topic explicitly; a typo must fail, not create a topic.
