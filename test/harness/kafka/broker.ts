@@ -11,11 +11,14 @@ import type { KafkaConnectionInfo, KafkaListeners } from './clients.js';
 import {
   type BrokerPorts,
   checkCredentials,
+  type MskIamFiles,
   type SaslCredentials,
   serverProperties,
 } from './config.js';
 import { ensureKafkaJars, kafkaVersionFromEnv } from './jars.js';
+import { compileHelpers } from './java-runner.js';
 import { brokerCds, jvmArgs, publishCds } from './jvm.js';
+import { mskIamFiles } from './msk-iam.js';
 import { formatStorage } from './storage.js';
 import { type BrokerTls, generateBrokerTls } from './tls.js';
 
@@ -29,6 +32,11 @@ export interface StartKafkaOptions {
   saslScram?: SaslCredentials;
   /** Adds PLAIN with this user to the SASL_SSL listener. */
   saslPlain?: SaslCredentials;
+  /**
+   * Adds a SASL_SSL listener that accepts only OAUTHBEARER tokens Amazon MSK's IAM would accept,
+   * for a cluster in `region` (see msk-iam.ts); its Java plugins are compiled on first use.
+   */
+  mskIam?: { region: string };
   /** How long to wait for the broker to answer metadata requests; default 60 s. */
   readyTimeoutMs?: number;
   /** JVM max heap; default `512m`. */
@@ -93,19 +101,28 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
 
   let t = Date.now();
   const libsDir = await ensureKafkaJars(version);
+  // The MSK IAM listener's validator and metrics reporter run inside the broker.
+  const plugins = options.mskIam ? [await compileHelpers(libsDir)] : [];
   const jarsMs = Date.now() - t;
   t = Date.now();
 
   const dir = await mkdtemp(path.join(os.tmpdir(), `kafka-${version}-`));
   try {
-    const [plaintext = 0, controller = 0, ssl = 0, saslSsl = 0] = await freePorts(4);
+    const [plaintext = 0, controller = 0, ssl = 0, saslSsl = 0, iam = 0] = await freePorts(5);
     const ports: BrokerPorts = {
       plaintext,
       controller,
       ssl: options.ssl ? ssl : 0,
       saslSsl: sasl ? saslSsl : 0,
+      iam: options.mskIam ? iam : 0,
     };
-    const tls = options.ssl || sasl ? await generateBrokerTls(path.join(dir, 'tls')) : undefined;
+    const tls =
+      options.ssl || sasl || options.mskIam
+        ? await generateBrokerTls(path.join(dir, 'tls'))
+        : undefined;
+    const mskIam = options.mskIam
+      ? await mskIamFiles(path.join(dir, 'msk-iam'), options.mskIam.region)
+      : undefined;
     const configFile = path.join(dir, 'server.properties');
     await writeFile(
       configFile,
@@ -115,17 +132,29 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
         tls,
         saslScram: options.saslScram,
         saslPlain: options.saslPlain,
+        mskIam,
         overrides: options.serverProperties,
       }),
     );
     await formatStorage(libsDir, version, configFile, options.saslScram, dir);
     const prepareMs = Date.now() - t;
 
-    const broker = new Broker(version, libsDir, dir, configFile, ports, tls, options, {
-      jarsMs,
-      prepareMs,
-      readyMs: 0,
-    });
+    const broker = new Broker(
+      version,
+      libsDir,
+      dir,
+      configFile,
+      ports,
+      tls,
+      mskIam,
+      plugins,
+      options,
+      {
+        jarsMs,
+        prepareMs,
+        readyMs: 0,
+      },
+    );
     await broker.launch();
     return broker;
   } catch (err) {
@@ -140,6 +169,7 @@ class Broker implements KafkaBroker {
   readonly logFile: string;
   readonly caPem: string | undefined;
   readonly sasl: KafkaBroker['sasl'];
+  readonly mskIam: MskIamFiles | undefined;
   private child: ChildProcess | undefined;
   /** Set while the current JVM records a class-data-sharing archive (see `brokerCds`). */
   private cdsRecording: string | undefined;
@@ -153,6 +183,8 @@ class Broker implements KafkaBroker {
     private readonly configFile: string,
     ports: BrokerPorts,
     tls: BrokerTls | undefined,
+    mskIam: MskIamFiles | undefined,
+    private readonly plugins: string[],
     private readonly options: StartKafkaOptions,
     readonly timings: KafkaTimings,
   ) {
@@ -160,6 +192,8 @@ class Broker implements KafkaBroker {
     this.listeners = { plaintext: at(ports.plaintext), controller: at(ports.controller) };
     if (ports.ssl) this.listeners.ssl = at(ports.ssl);
     if (ports.saslSsl) this.listeners.saslSsl = at(ports.saslSsl);
+    if (ports.iam) this.listeners.iam = at(ports.iam);
+    this.mskIam = mskIam;
     this.brokers = [this.listeners.plaintext];
     this.logFile = path.join(dir, 'broker.log');
     this.caPem = tls?.caPem;
@@ -183,6 +217,7 @@ class Broker implements KafkaBroker {
     };
     if (this.caPem) info.caPem = this.caPem;
     if (this.sasl) info.sasl = structuredClone(this.sasl);
+    if (this.mskIam) info.mskIam = { ...this.mskIam };
     return info;
   }
 
@@ -240,7 +275,11 @@ class Broker implements KafkaBroker {
       this.cdsRecording = cds.recording;
       const args = [
         ...cds.args,
-        ...jvmArgs(this.libsDir, this.version, { heap: this.options.heap, logLevel: 'INFO' }),
+        ...jvmArgs(this.libsDir, this.version, {
+          heap: this.options.heap,
+          logLevel: 'INFO',
+          classpath: this.plugins,
+        }),
         'kafka.Kafka',
         this.configFile,
       ];

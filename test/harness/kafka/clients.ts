@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type KafkaConfig, logLevel } from 'kafkajs';
-import type { SaslCredentials } from './config.js';
+import type { MskIamFiles, SaslCredentials } from './config.js';
 
 /** Bootstrap address (`127.0.0.1:port`) of each client listener of a test broker. */
 export interface KafkaListeners {
@@ -10,6 +10,8 @@ export interface KafkaListeners {
   ssl?: string;
   /** SASL over TLS, when SCRAM or PLAIN users were requested. */
   saslSsl?: string;
+  /** SASL_SSL with OAUTHBEARER checked as Amazon MSK's IAM, when `mskIam` was requested. */
+  iam?: string;
 }
 
 /**
@@ -28,6 +30,8 @@ export interface KafkaConnectionInfo {
   caPem?: string;
   /** Users created on the SASL_SSL listener. */
   sasl?: { scram?: SaslCredentials; plain?: SaslCredentials };
+  /** The MSK IAM listener's files; tests drive them with `BrokerIam` (msk-iam.ts). */
+  mskIam?: MskIamFiles;
 }
 
 /** How a client authenticates; each maps to one listener of the broker. */
