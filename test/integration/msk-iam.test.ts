@@ -148,14 +148,13 @@ function need<T>(value: T | undefined, what: string): T {
 
 describe("the harness's MSK IAM", () => {
   /** A token from the official signer, for credentials the test chooses; signed locally. */
-  const sign = async (identity: IamIdentity, region = REGION, expiresAt?: number) => {
+  const sign = async (identity: IamIdentity, region = REGION) => {
     const { token } = await generateAuthTokenFromCredentialsProvider({
       region,
       awsCredentialsProvider: async () => ({
         accessKeyId: identity.accessKeyId,
         secretAccessKey: identity.secretAccessKey,
         sessionToken: identity.sessionToken,
-        expiration: expiresAt === undefined ? undefined : new Date(expiresAt),
       }),
     });
     return token;
