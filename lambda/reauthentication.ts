@@ -16,7 +16,8 @@ import { describeKafkaError } from './kafka-errors.js';
 
 /**
  * Never re-authenticate sooner than this after the last authentication: Kafka allows one per
- * second per connection; the rest covers the client's clock starting later than the broker's.
+ * second per connection (timed by the broker, from each handshake's arrival); the rest is margin
+ * for one handshake taking longer to arrive than the next.
  */
 export const MIN_REAUTHENTICATION_INTERVAL_MS = 1_200;
 
