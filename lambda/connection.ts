@@ -1,12 +1,14 @@
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
 import type { KafkaSettings, SaslSettings } from './config.js';
+import { mskIamMechanism } from './msk-iam.js';
 
 /**
  * How the producer reaches the brokers: TLS and SASL built from the settings.
  *
  * Secrets never travel in environment variables: SASL/PLAIN and SCRAM credentials come from
- * Secrets Manager, fetched once per container and cached; MSK IAM signs short-lived tokens with
- * the function's role (kafkajs re-authenticates before a token expires).
+ * Secrets Manager, fetched once per container and cached; MSK IAM signs a short-lived token with
+ * the function's role for every authentication (lambda/msk-iam.ts), and each connection
+ * re-authenticates before its session ends (lambda/reauthentication.ts).
  */
 export type ConnectionOptions = Pick<KafkaConfig, 'ssl' | 'sasl'>;
 
@@ -32,25 +34,16 @@ export async function connectionOptions(
 async function saslOptions(
   sasl: SaslSettings,
   readSecret: SecretReader,
-): Promise<SASLOptions | undefined> {
+): Promise<KafkaConfig['sasl']> {
   switch (sasl.mechanism) {
     case 'none':
       return undefined;
-    case 'aws-msk-iam': {
-      const { region } = sasl;
-      return {
-        mechanism: 'oauthbearer',
-        oauthBearerProvider: async () => {
-          // Loaded on first use so other modes never pay for the AWS SDK's credential chain.
-          const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
-          const { token } = await generateAuthToken({ region });
-          return { value: token };
-        },
-      };
-    }
+    case 'aws-msk-iam':
+      return mskIamMechanism(sasl.region);
     default: {
       const { username, password } = await readSecret(sasl.secretArn);
-      return { mechanism: sasl.mechanism, username, password };
+      const options: SASLOptions = { mechanism: sasl.mechanism, username, password };
+      return options;
     }
   }
 }

@@ -19,6 +19,7 @@ const TYPES: ReadonlyArray<[string, RegExp]> = [
   ['TOPIC_AUTHORIZATION_FAILED', /not authorized to access topics/i],
   ['CLUSTER_AUTHORIZATION_FAILED', /cluster authorization failed/i],
   ['SASL_AUTHENTICATION_FAILED', /SASL .*authentication failed|authentication failed/i],
+  ['ILLEGAL_SASL_STATE', /not valid given the current SASL state/i],
   ['MESSAGE_TOO_LARGE', /larger than the max message size|request included a message larger/i],
   ['NOT_ENOUGH_REPLICAS', /fewer in-sync replicas|not enough replicas/i],
 ];
@@ -31,7 +32,9 @@ const HINTS: Record<string, string> = {
   CLUSTER_AUTHORIZATION_FAILED:
     "The function's principal may not use the cluster (MSK IAM: kafka-cluster:Connect on the cluster ARN).",
   SASL_AUTHENTICATION_FAILED:
-    'Authentication failed: check the SASL mechanism, the secret in KAFKA_SASL_SECRET_ARN or the IAM role.',
+    "Authentication failed: check the SASL mechanism and the secret in KAFKA_SASL_SECRET_ARN; with MSK IAM (which answers every refusal with 'Access denied'), that the role may kafka-cluster:Connect on the cluster ARN, that the cluster is in AWS_REGION, and that the role's credentials are valid.",
+  ILLEGAL_SASL_STATE:
+    'A connection was in a bad SASL state (a re-authentication the broker did not expect): the producer drops it and connects afresh.',
   MESSAGE_TOO_LARGE:
     "A request exceeded the topic's max.message.bytes: lower KAFKA_MAX_BATCH_BYTES below it.",
   NOT_ENOUGH_REPLICAS:

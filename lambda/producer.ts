@@ -10,8 +10,10 @@ import { kafkajsCompression, registerCodecs } from './codecs.js';
 import type { KafkaSettings } from './config.js';
 import { type ConnectionOptions, connectionOptions, type SecretReader } from './connection.js';
 import { DeadlineExceeded, withDeadline } from './deadline.js';
+import { describeKafkaError } from './kafka-errors.js';
 import { BATCH_OVERHEAD_BYTES, messageBytes, type OutgoingMessage } from './messages.js';
 import { javaPartition } from './partitioner.js';
+import { deriveReauthenticationFromSessions, isBadSaslState } from './reauthentication.js';
 import { logger } from './telemetry.js';
 
 /** What Kafka acknowledged of one invocation's messages. */
@@ -40,7 +42,10 @@ export interface MessageProducer {
  * Recovery: after a failed request the next invocation connects again (a no-op when the
  * connections are fine); after a deadline expired with requests in flight (a hung broker, a
  * stale socket after the container was frozen) the producer is dropped and rebuilt, so no
- * invocation waits behind a dead connection.
+ * invocation waits behind a dead connection. When a produce request fails because its
+ * connection's SASL state went bad (a refused or out-of-turn re-authentication), the producer is
+ * rebuilt at once and what is not acknowledged yet goes out again over fresh connections, within
+ * the same deadline.
  */
 export class WarmProducer implements MessageProducer {
   /** How often this container connected and rebuilt its producer: a warm one stays at 1 and 0. */
@@ -54,6 +59,8 @@ export class WarmProducer implements MessageProducer {
     private readonly readSecret?: SecretReader,
   ) {
     registerCodecs();
+    // Each connection re-authenticates before its own session ends, never twice in a second.
+    deriveReauthenticationFromSessions();
     // Start fetching credentials during init, where Lambda gives full CPU; awaited on first use.
     this.connection = this.loadConnection();
   }
@@ -61,18 +68,38 @@ export class WarmProducer implements MessageProducer {
   /** Produces the messages and reports which Kafka acknowledged before `deadline` (epoch ms). */
   async deliver(messages: readonly OutgoingMessage[], deadline: number): Promise<Delivery> {
     const acknowledged = new Array<boolean>(messages.length).fill(false);
-    const errors: Error[] = [];
-    if (messages.length === 0) return { acknowledged, errors };
+    if (messages.length === 0) return { acknowledged, errors: [] };
 
+    let { errors, sent } = await this.attempt(messages, acknowledged, deadline);
+    // Only for produce requests: a refusal while connecting would only be refused again.
+    if (sent && errors.some(isBadSaslState) && Date.now() < deadline) {
+      logger.warn('A Kafka connection is in a bad SASL state: connecting afresh', {
+        errors: errors.map(describeKafkaError),
+      });
+      this.rebuild();
+      ({ errors } = await this.attempt(messages, acknowledged, deadline));
+    }
+    if (errors.length > 0) this.recover(errors[0]);
+    return { acknowledged, errors };
+  }
+
+  /** Sends every request not acknowledged yet; `sent` is false when connecting failed. */
+  private async attempt(
+    messages: readonly OutgoingMessage[],
+    acknowledged: boolean[],
+    deadline: number,
+  ): Promise<{ errors: Error[]; sent: boolean }> {
+    const errors: Error[] = [];
     let producer: Producer;
     try {
       producer = await withDeadline(this.connect(), deadline, 'Connecting to Kafka');
     } catch (error) {
-      this.recover(error);
-      return { acknowledged, errors: [asError(error)] };
+      return { errors: [asError(error)], sent: false };
     }
 
-    const requests = planRequests(messages, this.settings.maxBatchBytes);
+    const requests = planRequests(messages, this.settings.maxBatchBytes).filter(
+      ([start]) => !acknowledged[start],
+    );
     let next = 0;
     let failed = false;
     // A failed request stops the next ones: Lambda re-delivers from the earliest failed record
@@ -95,8 +122,7 @@ export class WarmProducer implements MessageProducer {
     };
     const workers = Math.min(this.settings.maxInFlight, requests.length);
     await Promise.all(Array.from({ length: workers }, worker));
-    if (errors.length > 0) this.recover(errors[0]);
-    return { acknowledged, errors };
+    return { errors, sent: true };
   }
 
   /** Disconnects for good; for scripts and tests, never called by the handler. */
@@ -187,14 +213,19 @@ export class WarmProducer implements MessageProducer {
   /** After a failure: reconnect next time; after a deadline, rebuild the producer from scratch. */
   private recover(error: unknown): void {
     this.connected = undefined;
-    if (error instanceof DeadlineExceeded && this.producer) {
-      const stale = this.producer;
-      this.producer = undefined;
-      this.stats.rebuilds++;
-      stale.disconnect().catch(() => {
-        // Its sockets are already unusable; nothing to report.
-      });
-    }
+    if (error instanceof DeadlineExceeded) this.rebuild();
+  }
+
+  /** Drops the producer and its connections; the next attempt builds and connects a new one. */
+  private rebuild(): void {
+    this.connected = undefined;
+    const stale = this.producer;
+    if (!stale) return;
+    this.producer = undefined;
+    this.stats.rebuilds++;
+    stale.disconnect().catch(() => {
+      // Its sockets are already unusable; nothing to report.
+    });
   }
 }
 

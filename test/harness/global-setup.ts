@@ -5,7 +5,8 @@ import { startKafka } from './kafka/broker.js';
 /**
  * Vitest global setup of the integration project: one Kafka broker for all test files,
  * with every listener the suites need (PLAINTEXT, SSL, SASL_SSL with SCRAM and PLAIN
- * users), so security tests need no broker of their own. The Kafka release comes from
+ * users, and SASL_SSL with OAUTHBEARER checked as Amazon MSK's IAM would, for a cluster in
+ * us-east-1), so security tests need no broker of their own. The Kafka release comes from
  * env `KAFKA_VERSION` (default `DEFAULT_KAFKA_VERSION`, see kafka/jars.ts).
  *
  * Tests read the connection details with `sharedKafka()` from context.ts.
@@ -15,6 +16,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     ssl: true,
     saslScram: { username: 'harness-scram', password: randomBytes(12).toString('hex') },
     saslPlain: { username: 'harness-plain', password: randomBytes(12).toString('hex') },
+    mskIam: { region: 'us-east-1' },
   });
   const { jarsMs, prepareMs, readyMs } = broker.timings;
   console.log(

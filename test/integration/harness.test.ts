@@ -68,7 +68,9 @@ describe('shared broker (global setup)', () => {
     for (const address of Object.values(kafka.listeners)) {
       expect(address).toMatch(/^127\.0\.0\.1:\d+$/);
     }
-    expect(new Set(Object.values(kafka.listeners)).size).toBe(3);
+    expect(new Set(Object.values(kafka.listeners)).size).toBe(4);
+    expect(kafka.listeners.iam).toBeDefined();
+    expect(kafka.mskIam?.iamFile).toMatch(/iam\.properties$/);
     expect(kafka.caPem).toMatch(/ca\.pem$/);
     expect(kafka.sasl?.scram?.username).toBeTruthy();
   });

@@ -11,11 +11,14 @@ import type { KafkaConnectionInfo, KafkaListeners } from './clients.js';
 import {
   type BrokerPorts,
   checkCredentials,
+  type MskIamFiles,
   type SaslCredentials,
   serverProperties,
 } from './config.js';
 import { ensureKafkaJars, kafkaVersionFromEnv } from './jars.js';
+import { compileHelpers } from './java-runner.js';
 import { brokerCds, jvmArgs, publishCds } from './jvm.js';
+import { mskIamFiles } from './msk-iam.js';
 import { formatStorage } from './storage.js';
 import { type BrokerTls, generateBrokerTls } from './tls.js';
 
@@ -36,6 +39,11 @@ export interface StartKafkaOptions {
    * containers that reach this machine by name (Docker Desktop: `host.docker.internal`).
    */
   containerHost?: string;
+  /**
+   * Adds a SASL_SSL listener that accepts only OAUTHBEARER tokens Amazon MSK's IAM would accept,
+   * for a cluster in `region` (see msk-iam.ts); its Java plugins are compiled on first use.
+   */
+  mskIam?: { region: string };
   /** How long to wait for the broker to answer metadata requests; default 180 s (a loaded 2-core CI machine can take a minute). */
   readyTimeoutMs?: number;
   /** JVM max heap; default `512m`. */
@@ -100,20 +108,30 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
 
   let t = Date.now();
   const libsDir = await ensureKafkaJars(version);
+  // The MSK IAM listener's validator and metrics reporter run inside the broker.
+  const plugins = options.mskIam ? [await compileHelpers(libsDir)] : [];
   const jarsMs = Date.now() - t;
   t = Date.now();
 
   const dir = await mkdtemp(path.join(os.tmpdir(), `kafka-${version}-`));
   try {
-    const [plaintext = 0, controller = 0, ssl = 0, saslSsl = 0, container = 0] = await freePorts(5);
+    const [plaintext = 0, controller = 0, ssl = 0, saslSsl = 0, container = 0, iam = 0] =
+      await freePorts(6);
     const ports: BrokerPorts = {
       plaintext: options.plaintextPort ?? plaintext,
       controller,
       ssl: options.ssl ? ssl : 0,
       saslSsl: sasl ? saslSsl : 0,
       container: options.containerHost ? container : 0,
+      iam: options.mskIam ? iam : 0,
     };
-    const tls = options.ssl || sasl ? await generateBrokerTls(path.join(dir, 'tls')) : undefined;
+    const tls =
+      options.ssl || sasl || options.mskIam
+        ? await generateBrokerTls(path.join(dir, 'tls'))
+        : undefined;
+    const mskIam = options.mskIam
+      ? await mskIamFiles(path.join(dir, 'msk-iam'), options.mskIam.region)
+      : undefined;
     const configFile = path.join(dir, 'server.properties');
     await writeFile(
       configFile,
@@ -124,17 +142,29 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
         saslScram: options.saslScram,
         saslPlain: options.saslPlain,
         containerHost: options.containerHost,
+        mskIam,
         overrides: options.serverProperties,
       }),
     );
     await formatStorage(libsDir, version, configFile, options.saslScram, dir);
     const prepareMs = Date.now() - t;
 
-    const broker = new Broker(version, libsDir, dir, configFile, ports, tls, options, {
-      jarsMs,
-      prepareMs,
-      readyMs: 0,
-    });
+    const broker = new Broker(
+      version,
+      libsDir,
+      dir,
+      configFile,
+      ports,
+      tls,
+      mskIam,
+      plugins,
+      options,
+      {
+        jarsMs,
+        prepareMs,
+        readyMs: 0,
+      },
+    );
     await broker.launch();
     return broker;
   } catch (err) {
@@ -149,6 +179,7 @@ class Broker implements KafkaBroker {
   readonly logFile: string;
   readonly caPem: string | undefined;
   readonly sasl: KafkaBroker['sasl'];
+  readonly mskIam: MskIamFiles | undefined;
   private child: ChildProcess | undefined;
   /** Set while the current JVM records a class-data-sharing archive (see `brokerCds`). */
   private cdsRecording: string | undefined;
@@ -162,6 +193,8 @@ class Broker implements KafkaBroker {
     private readonly configFile: string,
     ports: BrokerPorts,
     tls: BrokerTls | undefined,
+    mskIam: MskIamFiles | undefined,
+    private readonly plugins: string[],
     private readonly options: StartKafkaOptions,
     readonly timings: KafkaTimings,
   ) {
@@ -170,6 +203,8 @@ class Broker implements KafkaBroker {
     if (ports.ssl) this.listeners.ssl = at(ports.ssl);
     if (ports.saslSsl) this.listeners.saslSsl = at(ports.saslSsl);
     if (ports.container) this.listeners.container = `${options.containerHost}:${ports.container}`;
+    if (ports.iam) this.listeners.iam = at(ports.iam);
+    this.mskIam = mskIam;
     this.brokers = [this.listeners.plaintext];
     this.logFile = path.join(dir, 'broker.log');
     this.caPem = tls?.caPem;
@@ -193,6 +228,7 @@ class Broker implements KafkaBroker {
     };
     if (this.caPem) info.caPem = this.caPem;
     if (this.sasl) info.sasl = structuredClone(this.sasl);
+    if (this.mskIam) info.mskIam = { ...this.mskIam };
     return info;
   }
 
@@ -250,7 +286,11 @@ class Broker implements KafkaBroker {
       this.cdsRecording = cds.recording;
       const args = [
         ...cds.args,
-        ...jvmArgs(this.libsDir, this.version, { heap: this.options.heap, logLevel: 'INFO' }),
+        ...jvmArgs(this.libsDir, this.version, {
+          heap: this.options.heap,
+          logLevel: 'INFO',
+          classpath: this.plugins,
+        }),
         'kafka.Kafka',
         this.configFile,
       ];

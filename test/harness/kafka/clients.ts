@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type KafkaConfig, logLevel } from 'kafkajs';
-import type { SaslCredentials } from './config.js';
+import type { MskIamFiles, SaslCredentials } from './config.js';
 
 /** Bootstrap address (`127.0.0.1:port`) of each client listener of a test broker. */
 export interface KafkaListeners {
@@ -12,6 +12,8 @@ export interface KafkaListeners {
   saslSsl?: string;
   /** `<containerHost>:port`, the address containers use, when `containerHost` was given. */
   container?: string;
+  /** SASL_SSL with OAUTHBEARER checked as Amazon MSK's IAM, when `mskIam` was requested. */
+  iam?: string;
 }
 
 /**
@@ -30,6 +32,8 @@ export interface KafkaConnectionInfo {
   caPem?: string;
   /** Users created on the SASL_SSL listener. */
   sasl?: { scram?: SaslCredentials; plain?: SaslCredentials };
+  /** The MSK IAM listener's files; tests drive them with `BrokerIam` (msk-iam.ts). */
+  mskIam?: MskIamFiles;
 }
 
 /** How a client authenticates; each maps to one listener of the broker. */

@@ -14,7 +14,22 @@ export interface BrokerPorts {
   saslSsl: number;
   /** PLAINTEXT listener advertised as {@link BrokerConfigInput.containerHost} (0 = none). */
   container: number;
+  /** SASL_SSL with OAUTHBEARER only, validated as Amazon MSK's IAM authentication (port 9098 on MSK). */
+  iam: number;
 }
+
+/** Files of the MSK IAM listener, shared by the broker's Java plugins and the tests (msk-iam.ts). */
+export interface MskIamFiles {
+  /** The harness's IAM: cluster region and identities (java/harness/IamPolicy.java). */
+  iamFile: string;
+  /** One line per token the broker accepted or refused, with why (java/harness/MskIamValidator.java). */
+  decisionsFile: string;
+  /** The listener's authentication counters (java/harness/AuthCounts.java). */
+  countsFile: string;
+}
+
+/** Listener name of the MSK IAM listener; Kafka tags its metrics with it. */
+export const IAM_LISTENER = 'IAM';
 
 /** Everything {@link serverProperties} needs to describe one single-node KRaft cluster. */
 export interface BrokerConfigInput {
@@ -28,6 +43,8 @@ export interface BrokerConfigInput {
    * CONTAINER listener still binds loopback; only its advertised address uses this name.
    */
   containerHost?: string;
+  /** Needed when `ports.iam` is set. */
+  mskIam?: MskIamFiles;
   /** Last word on any property, for tests that need a non-default broker setting. */
   overrides?: Record<string, string | number | boolean>;
 }
@@ -45,6 +62,7 @@ export function serverProperties(input: BrokerConfigInput): string {
   const listeners: [name: string, port: number][] = [['PLAINTEXT', ports.plaintext]];
   if (ports.ssl) listeners.push(['SSL', ports.ssl]);
   if (ports.saslSsl) listeners.push(['SASL_SSL', ports.saslSsl]);
+  if (ports.iam) listeners.push([IAM_LISTENER, ports.iam]);
   const client = listeners.map(([name, port]) => `${name}://${HOST}:${port}`);
   const bound = [...client];
   const advertised = [...client];
@@ -65,6 +83,7 @@ export function serverProperties(input: BrokerConfigInput): string {
       'PLAINTEXT:PLAINTEXT',
       'SSL:SSL',
       'SASL_SSL:SASL_SSL',
+      `${IAM_LISTENER}:SASL_SSL`,
       'CONTROLLER:PLAINTEXT',
       'CONTAINER:PLAINTEXT',
     ].join(','),
@@ -104,6 +123,7 @@ export function serverProperties(input: BrokerConfigInput): string {
     });
   }
   if (ports.saslSsl) Object.assign(props, saslProperties(input));
+  if (ports.iam) Object.assign(props, mskIamProperties(input.mskIam));
   Object.assign(props, input.overrides);
 
   return `${Object.entries(props)
@@ -132,6 +152,30 @@ function saslProperties(input: BrokerConfigInput): Record<string, string> {
   props['sasl.enabled.mechanisms'] = mechanisms.join(',');
   props[`${prefix}.sasl.enabled.mechanisms`] = mechanisms.join(',');
   return props;
+}
+
+/**
+ * The MSK IAM listener: OAUTHBEARER only, every token checked by the harness's validator, and a
+ * metrics reporter that keeps the listener's authentication counters in a file. The JAAS login
+ * module needs a broker identity of its own even though no broker authenticates here.
+ */
+function mskIamProperties(files: MskIamFiles | undefined): Record<string, string> {
+  if (!files) throw new Error('serverProperties: the iam port needs mskIam files');
+  for (const file of Object.values(files)) {
+    if (/["\\\s]/.test(file))
+      throw new Error(`MSK IAM file paths cannot hold quotes or spaces: ${file}`);
+  }
+  const prefix = `listener.name.${IAM_LISTENER.toLowerCase()}`;
+  return {
+    [`${prefix}.sasl.enabled.mechanisms`]: 'OAUTHBEARER',
+    [`${prefix}.oauthbearer.sasl.jaas.config`]:
+      'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required ' +
+      `unsecuredLoginStringClaim_sub="harness-broker" iamFile="${files.iamFile}" decisionsFile="${files.decisionsFile}";`,
+    [`${prefix}.oauthbearer.sasl.server.callback.handler.class`]: 'harness.MskIamValidator',
+    'metric.reporters': 'harness.AuthCounts',
+    'harness.auth.counts.file': files.countsFile,
+    'harness.auth.counts.listener': IAM_LISTENER,
+  };
 }
 
 /** `--add-scram` arguments of `StorageTool format` that create the SCRAM users. */
