@@ -26,6 +26,10 @@ async function produce(config: KafkaConfig, topic: string, count: number, tag: s
   const producer = new Kafka(config).producer({
     createPartitioner: Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
+    // Test data must be exact: a retry after a partly failed request (partitions not led yet
+    // by a broker that just started) would otherwise write some records twice.
+    idempotent: true,
+    maxInFlightRequests: 1,
   });
   await producer.connect();
   try {
