@@ -18,6 +18,9 @@ export class FailureBucket extends Construct {
 
   constructor(scope: Construct, id: string, settings: Settings['onFailure']) {
     super(scope, id);
+    // Log delivery through a bucket policy, not the LogDeliveryWrite ACL (which an enforced
+    // bucket owner forbids), whatever the feature flags of the app this construct is added to.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
       // Access log delivery supports SSE-S3 targets only, not SSE-KMS.
       encryption: s3.BucketEncryption.S3_MANAGED,
