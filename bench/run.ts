@@ -4,15 +4,18 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { FUNCTION } from '../cdk/defaults.js';
 import { type FlagSpec, parseFlags, usage } from '../local/cli/flags.js';
 import { startKafka } from '../test/harness/kafka/broker.js';
 import { ensureKafkaJars, kafkaVersionFromEnv } from '../test/harness/kafka/jars.js';
 import { repoRoot } from '../test/harness/paths.js';
 import { loadBundledLambda } from './lib/bundle.js';
 import { benchTopic } from './lib/kafka.js';
+import { loadPrices } from './lib/prices.js';
 import { markdownTable, type Row } from './lib/report.js';
 import { brokerReferenceRows } from './suites/broker-reference.js';
 import { bundleRows, coldStartRows } from './suites/cold-start.js';
+import { costSuite } from './suites/cost.js';
 import { cpuSuite } from './suites/cpu.js';
 import { memoryRows } from './suites/memory.js';
 import { produceSuite } from './suites/produce.js';
@@ -25,7 +28,16 @@ const execFileAsync = promisify(execFile);
  * (path printed at the end). The Lambda runtime's Node (tools/lambda-node) runs the CPU and
  * produce suites again in a child process against the same broker, when it is installed.
  */
-const SUITES = ['cpu', 'produce', 'codecs', 'broker', 'cold-start', 'memory', 'node24'] as const;
+const SUITES = [
+  'cpu',
+  'produce',
+  'codecs',
+  'broker',
+  'cold-start',
+  'memory',
+  'cost',
+  'node24',
+] as const;
 
 const FLAGS: Record<string, FlagSpec> = {
   only: {
@@ -42,6 +54,25 @@ const FLAGS: Record<string, FlagSpec> = {
   },
   brokers: { type: 'string', help: 'use this running broker instead of starting one' },
   json: { type: 'string', help: 'also write the rows as JSON to this file' },
+  tables: { type: 'string', help: 'also write the extra tables (cost) as JSON to this file' },
+  prices: {
+    type: 'string',
+    help: 'cost: a JSON file of prices replacing the defaults of bench/lib/prices.ts',
+  },
+  'memory-mb': {
+    type: 'int',
+    default: FUNCTION.memoryMb,
+    min: 128,
+    max: 10_240,
+    help: "cost: the function's memory (the stack's default)",
+  },
+  'invocations-per-cold-start': {
+    type: 'int',
+    default: 1000,
+    min: 1,
+    max: 100_000_000,
+    help: 'cost: invocations an execution environment serves before Lambda replaces it',
+  },
   help: { type: 'boolean', help: 'this text' },
 };
 
@@ -65,6 +96,8 @@ async function main(): Promise<number> {
   const rounds = flags.rounds as number;
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const rows: Row[] = [];
+  const tables: string[] = [];
+  const prices = loadPrices(flags.prices as string | undefined);
   const work = await mkdtemp(path.join(os.tmpdir(), 'bench-'));
 
   const needsBroker = [...only].some((s) => s !== 'cpu');
@@ -129,9 +162,25 @@ async function main(): Promise<number> {
       const topic = await benchTopic(brokers, 'bench-memory');
       for (const node of nodes) rows.push(...(await memoryRows(node, brokers, topic, 3, work)));
     }
+    if (only.has('cost')) {
+      say('cost per span…');
+      if (!only.has('cold-start') && !only.has('memory')) await bundleRows();
+      const zstd = Number(process.versions.node.split('.')[0]) >= 22;
+      const cost = await costSuite(brokers, {
+        rounds: Math.min(rounds, 5),
+        compressions: ['none', 'gzip', 'snappy', 'lz4', ...(zstd ? (['zstd'] as const) : [])],
+        memoryMb: flags['memory-mb'] as number,
+        prices,
+        invocationsPerColdStart: flags['invocations-per-cold-start'] as number,
+        workDir: work,
+      });
+      rows.push(...cost.rows);
+      tables.push(cost.table);
+    }
     if (only.has('node24') && existsSync(LAMBDA_NODE)) {
       say('CPU and produce suites again on the Lambda runtime’s Node…');
       const out = path.join(work, 'node24.json');
+      const outTables = path.join(work, 'node24-tables.json');
       await execFileAsync(
         LAMBDA_NODE,
         [
@@ -139,7 +188,14 @@ async function main(): Promise<number> {
           'tsx',
           'bench/run.ts',
           '--only',
-          'cpu,produce,codecs',
+          only.has('cost') ? 'cpu,produce,codecs,cost' : 'cpu,produce,codecs',
+          '--tables',
+          outTables,
+          ...(flags.prices ? ['--prices', String(flags.prices)] : []),
+          '--memory-mb',
+          String(flags['memory-mb']),
+          '--invocations-per-cold-start',
+          String(flags['invocations-per-cold-start']),
           '--brokers',
           brokers.join(','),
           '--rounds',
@@ -150,6 +206,7 @@ async function main(): Promise<number> {
         { cwd: repoRoot(), maxBuffer: 64 * 1024 * 1024, env: { ...process.env } },
       );
       rows.push(...(JSON.parse(await readFile(out, 'utf8')) as Row[]));
+      tables.push(...(JSON.parse(await readFile(outTables, 'utf8')) as string[]));
     }
   } finally {
     await broker?.stop();
@@ -157,6 +214,8 @@ async function main(): Promise<number> {
   }
   await rm(work, { recursive: true, force: true });
   process.stdout.write(`${markdownTable(rows)}\n`);
+  for (const table of tables) process.stdout.write(`\n${table}\n`);
+  if (flags.tables) await writeFile(String(flags.tables), JSON.stringify(tables));
   const json = flags.json
     ? String(flags.json)
     : path.join(await mkdtemp(path.join(os.tmpdir(), 'bench-rows-')), 'rows.json');

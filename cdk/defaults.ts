@@ -73,9 +73,10 @@ export const MAPPING = {
   bisectBatchOnError: true,
   /**
    * 6 hours: the bound that normally trips. A record that cannot reach Kafka for 6 hours is
-   * given up: its shard and sequence range go to the on-failure queue, leaving 18 hours of the
-   * default 24-hour retention to re-read it. Long enough to ride out a broker outage or an MSK
-   * maintenance window; short enough that a stuck shard does not stay stuck for a day.
+   * given up: its whole batch goes to the on-failure bucket (with the SQS option, only its shard
+   * and sequence range, leaving 18 hours of the default 24-hour retention to re-read it). Long
+   * enough to ride out a broker outage or an MSK maintenance window; short enough that a stuck
+   * shard does not stay stuck for a day.
    */
   maxRecordAgeSeconds: 6 * 60 * 60,
   /**
@@ -96,8 +97,8 @@ export const STREAM = {
   /** On demand: no shard planning; capacity follows span volume. Give `shardCount` to provision. */
   shardCount: undefined,
   /**
-   * 24 hours, Kinesis' cheapest retention: more than 4x the 6-hour maximum record age, so a
-   * batch given up on can still be re-read from the on-failure queue's shard and sequence numbers.
+   * 24 hours, Kinesis' cheapest retention: more than 4x the 6-hour maximum record age, so with
+   * the SQS on-failure option a batch given up on can still be re-read by its shard and sequence numbers.
    */
   retentionHours: 24,
   /**
@@ -106,6 +107,46 @@ export const STREAM = {
    */
   customerManagedKey: false,
 } as const;
+
+export const ON_FAILURE = {
+  /**
+   * S3: Lambda writes the whole invocation (every record's data, base64) with the reason it was
+   * given up, so nothing depends on the stream's retention any more; `npm run replay` re-drives
+   * it through the function. SQS receives only the shard and sequence range, and the records are
+   * lost once the stream's retention passes.
+   */
+  destination: 's3',
+  /**
+   * 30 days: as long as the function's logs are kept (`function.logRetentionDays`), so the logs
+   * that say why a batch failed exist as long as the batch; long enough to replay after a holiday
+   * week. Each object is one batch, at most 6 MB.
+   */
+  expiryDays: 30,
+  /**
+   * 7 days: the bucket is versioned, so a failure record deleted by `npm run replay` (or by
+   * mistake) stays recoverable as a noncurrent version for a week before it is removed for good.
+   */
+  noncurrentVersionExpiryDays: 7,
+  /**
+   * 90 days of server access logs (who read, replayed or deleted which failure record): the
+   * audit trail of the spans' data outlives the data itself.
+   */
+  accessLogExpiryDays: 90,
+  /**
+   * Lambda writes failure records under `aws/lambda/<mapping UUID>/<shard>/YYYY/MM/DD/…` (AWS
+   * Lambda Developer Guide, "Retain discarded batch records for a Kinesis Data Streams event
+   * source"); the function's role may write there and nowhere else in the bucket.
+   */
+  keyPrefix: 'aws/lambda/',
+} as const;
+
+/**
+ * The mapping's own metrics (`MetricsConfig` `EventCount`): always on. They are the only
+ * record of events the mapping polled, invoked, failed to invoke, dropped or sent to the
+ * on-failure destination (Lambda's `IteratorAge` and `Errors` cannot tell a dropped batch from
+ * a delivered one). They cost as standard CloudWatch metrics, a handful per mapping.
+ */
+export const MAPPING_METRICS = ['EventCount'] as const;
 
 export const ON_FAILURE_QUEUE = {
   /**
@@ -160,6 +201,18 @@ export const ALARMS = {
    */
   routeFailures: 1,
   routeFailurePeriods: 3,
+  /**
+   * Any event dropped in 5 minutes (`DroppedEventCount`): the mapping gave up on it and could
+   * not deliver it to the on-failure destination either, so it is lost unless it is still in
+   * the stream. Never routine.
+   */
+  droppedEvents: 1,
+  /**
+   * Any event sent to the on-failure destination in 5 minutes
+   * (`OnFailureDestinationDeliveredEventCount`): a batch was given up on and must be replayed
+   * (`npm run replay`). It fires once per delivery, unlike a queue's depth, so act on the page.
+   */
+  onFailureEvents: 1,
 } as const;
 
 /**

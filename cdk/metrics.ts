@@ -59,3 +59,37 @@ export class SpanMetrics {
     return this.metric(name, cloudwatch.Stats.SUM, period);
   }
 }
+
+/**
+ * The event source mapping's own counts (`MetricsConfig` `EventCount`), in `AWS/Lambda` by the
+ * dimension `EventSourceMappingUUID` (AWS Lambda Developer Guide, "Event source mapping
+ * metrics"). Kinesis mappings write these five; `FilteredOutEventCount` needs a filter and
+ * `DeletedEventCount` is SQS's.
+ */
+export const MappingMetric = {
+  /** Records read from the stream (0 for an empty poll). */
+  polled: 'PolledEventCount',
+  /** Records the function was invoked with; retries count again. */
+  invoked: 'InvokedEventCount',
+  /** Records of invocations that failed, including those named in `batchItemFailures`. */
+  failedInvoke: 'FailedInvokeEventCount',
+  /** Records given up on and not delivered to the on-failure destination. */
+  dropped: 'DroppedEventCount',
+  /** Records given up on and delivered to the on-failure destination. */
+  onFailureDelivered: 'OnFailureDestinationDeliveredEventCount',
+} as const;
+
+/** The sum of one of the mapping's own metrics ({@link MappingMetric}). */
+export function mappingMetric(
+  mappingUuid: string,
+  name: (typeof MappingMetric)[keyof typeof MappingMetric],
+  period = Duration.minutes(5),
+): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: 'AWS/Lambda',
+    metricName: name,
+    dimensionsMap: { EventSourceMappingUUID: mappingUuid },
+    statistic: cloudwatch.Stats.SUM,
+    period,
+  });
+}

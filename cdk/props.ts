@@ -208,6 +208,10 @@ export interface AlarmProps {
   readonly produceFailures?: number;
   /** Route messages not acknowledged; the alarm exists only when `kafka.routes` has routes. */
   readonly routeFailures?: number;
+  /** Events the mapping dropped without delivering them to the on-failure destination (its `DroppedEventCount`). */
+  readonly droppedEvents?: number;
+  /** Events the mapping gave up on and sent to the on-failure destination (its `OnFailureDestinationDeliveredEventCount`). */
+  readonly onFailureEvents?: number;
 }
 
 export interface TelemetryProps {
@@ -233,6 +237,24 @@ export interface CollectorProps {
    * the key. Default: none. Not for secrets: the values are in the function's environment.
    */
   readonly additionalTags?: Readonly<Record<string, string>>;
-  /** Directory of the prebuilt bundle (`npm run build`). Default `dist`. */
+  /** Directory of the prebuilt bundle (`npm run build`). Default: this package's `dist`. */
   readonly assetPath?: string;
+  /** Where the event source mapping keeps a batch it gives up on. Default: an S3 bucket. */
+  readonly onFailure?: OnFailureProps;
+}
+
+/**
+ * The on-failure destination of the event source mapping: where a batch goes when its retries
+ * or its record age are exhausted.
+ */
+export interface OnFailureProps {
+  /**
+   * `s3` (default): the whole invocation, records included, as one object in an encrypted
+   * bucket; `npm run replay` re-drives it through the function. `sqs`: only its shard and
+   * sequence range in an encrypted queue; the records must then be re-read from the stream
+   * before its retention ends.
+   */
+  readonly destination?: 's3' | 'sqs';
+  /** S3 only: days (1-3650) a failure record is kept before the lifecycle rule expires it. Default 30. */
+  readonly expiryDays?: number;
 }

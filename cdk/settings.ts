@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { defaultAssetPath } from './asset.js';
 import {
   ALARMS,
   DECORATORS,
@@ -7,6 +8,7 @@ import {
   FUNCTION,
   KAFKA,
   MAPPING,
+  ON_FAILURE,
   STREAM,
   TELEMETRY,
 } from './defaults.js';
@@ -21,6 +23,7 @@ import type {
   KafkaAuth,
   MappingProps,
   NetworkProps,
+  OnFailureProps,
   ProducerProps,
   SizeGuardProps,
   StreamProps,
@@ -70,6 +73,7 @@ export interface Settings {
   readonly additionalTags: Readonly<Record<string, string>>;
   /** Absolute path of the bundle directory, checked to hold `handler.js`. */
   readonly assetPath: string;
+  readonly onFailure: Required<OnFailureProps>;
 }
 
 /** Thrown at synth when the settings are invalid; the message lists every problem. */
@@ -279,6 +283,8 @@ export function resolveSettings(props: CollectorProps): Settings {
     'deadLetteredSpans',
     'produceFailures',
     'routeFailures',
+    'droppedEvents',
+    'onFailureEvents',
   ] as const) {
     int(`alarms.${key}`, alarms[key], 1, Number.MAX_SAFE_INTEGER);
   }
@@ -297,7 +303,21 @@ export function resolveSettings(props: CollectorProps): Settings {
   const additionalTags = props.additionalTags ?? DECORATORS.additionalTags;
   checkAdditionalTags(props.additionalTags, check);
 
-  const assetPath = path.resolve(props.assetPath ?? 'dist');
+  const onFailure = {
+    destination: props.onFailure?.destination ?? ON_FAILURE.destination,
+    expiryDays: props.onFailure?.expiryDays ?? ON_FAILURE.expiryDays,
+  };
+  check(
+    ['s3', 'sqs'].includes(onFailure.destination),
+    `onFailure.destination="${onFailure.destination}" is not accepted: use s3 or sqs`,
+  );
+  int('onFailure.expiryDays', onFailure.expiryDays, 1, 3650);
+  check(
+    onFailure.destination === 's3' || props.onFailure?.expiryDays === undefined,
+    'onFailure.expiryDays applies to the s3 destination only (the queue keeps messages 14 days)',
+  );
+
+  const assetPath = path.resolve(props.assetPath ?? defaultAssetPath());
   check(
     existsSync(path.join(assetPath, 'handler.js')),
     `${path.join(assetPath, 'handler.js')} does not exist: run \`npm run build\` first (the stack deploys the prebuilt bundle)`,
@@ -316,6 +336,7 @@ export function resolveSettings(props: CollectorProps): Settings {
     sizeGuard,
     additionalTags,
     assetPath,
+    onFailure,
   };
   // Routes and tags can be long; checked last, on the environment that would be deployed.
   const environmentBytes = Buffer.byteLength(JSON.stringify(functionEnvironment(settings)));

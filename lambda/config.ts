@@ -35,7 +35,12 @@ export interface KafkaSettings {
   clientId: string;
   /** `KAFKA_ACKS`, default `all` (-1): wait for every in-sync replica. `1`: the leader only. */
   acks: -1 | 1;
-  /** `KAFKA_COMPRESSION`, default `none`: codec of the record batches we write. */
+  /**
+   * `KAFKA_COMPRESSION`, default `gzip`: codec of the record batches we write. gzip makes the
+   * generator's spans 0.20-0.22x as many bytes on the wire, as small as zstd, at a compute cost
+   * that is a tenth of what it saves in MSK's per-byte charges; lz4 (the original collector's)
+   * leaves 1.4x gzip's bytes, and zstd needs Node.js 22.15 (BENCHMARKS.md, "Cost per span").
+   */
   compression: Compression;
   /** `KAFKA_SSL`, default `true`: TLS to the brokers. */
   ssl: boolean;
@@ -109,7 +114,7 @@ export function loadConfig(env: Env): Config {
     clientId: read.string('KAFKA_CLIENT_ID', 'haystack-kinesis-collector'),
     deadLetterTopic: readDeadLetterTopic(read),
     acks: readAcks(read),
-    compression: read.oneOf('KAFKA_COMPRESSION', 'none', COMPRESSIONS),
+    compression: read.oneOf('KAFKA_COMPRESSION', 'gzip', COMPRESSIONS),
     ssl,
     sasl: readSasl(read, env),
     connectionTimeoutMs: read.int('KAFKA_CONNECTION_TIMEOUT_MS', 5000, 100, 60_000),

@@ -64,7 +64,8 @@ const FLAGS: Record<string, FlagSpec> = {
   },
   compression: {
     type: 'string',
-    default: 'none',
+    // The function's own default (lambda/config.ts).
+    default: 'gzip',
     oneOf: ['none', 'gzip', 'snappy', 'lz4', 'zstd'],
     help: 'KAFKA_COMPRESSION of the function',
   },

@@ -6,11 +6,11 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALARMS } from '../defaults.js';
-import { SpanMetric, SpanMetrics } from '../metrics.js';
+import { MappingMetric, mappingMetric, SpanMetric, SpanMetrics } from '../metrics.js';
 import type { Settings } from '../settings.js';
+import type { SpanSource } from './span-source.js';
 
 /**
  * The alarms an operator acts on; what each means and what to do is in docs/deploy.md. With no
@@ -25,7 +25,7 @@ export class CollectorAlarms extends Construct {
     scope: Construct,
     id: string,
     fn: lambda.IFunction,
-    onFailureQueue: sqs.IQueue,
+    source: SpanSource,
     settings: Settings,
   ) {
     super(scope, id);
@@ -55,15 +55,32 @@ export class CollectorAlarms extends Construct {
       alarmDescription:
         'Invocations were throttled: the shards wait. Raise reserved concurrency or the account limit.',
     });
-    this.add('OnFailureMessages', {
-      metric: onFailureQueue.metricApproximateNumberOfMessagesVisible({
-        statistic: cloudwatch.Stats.MAXIMUM,
-        period: Duration.minutes(5),
-      }),
-      threshold: thresholds.onFailureMessages,
+    this.add('OnFailureEvents', {
+      metric: mappingMetric(source.mappingUuid, MappingMetric.onFailureDelivered),
+      threshold: thresholds.onFailureEvents,
       alarmDescription:
-        'A batch was given up on (retries or record age exhausted): its shard and sequence range are in the on-failure queue. Re-read it from the stream before the retention ends.',
+        source.onFailure.queue === undefined
+          ? 'A batch was given up on (retries or record age exhausted) and kept whole in the failure bucket. Find out why (function logs, ProduceFailures), fix it, then replay it: npm run replay -- list, then npm run replay -- run (docs/deploy.md, "A batch was given up on").'
+          : 'A batch was given up on (retries or record age exhausted): its shard and sequence range are in the on-failure queue. Re-read it from the stream before the retention ends.',
     });
+    this.add('DroppedEvents', {
+      metric: mappingMetric(source.mappingUuid, MappingMetric.dropped),
+      threshold: thresholds.droppedEvents,
+      alarmDescription:
+        'The event source mapping gave up on records and could not deliver them to the on-failure destination either (a deleted bucket or queue, or a missing permission): they are lost unless still in the stream. Check the destination and the role, then re-read the range from the stream.',
+    });
+    // Only the queue has a depth: it stays in alarm until the messages are dealt with.
+    if (source.onFailure.queue !== undefined) {
+      this.add('OnFailureMessages', {
+        metric: source.onFailure.queue.metricApproximateNumberOfMessagesVisible({
+          statistic: cloudwatch.Stats.MAXIMUM,
+          period: Duration.minutes(5),
+        }),
+        threshold: thresholds.onFailureMessages,
+        alarmDescription:
+          'Batches given up on are waiting in the on-failure queue (shard and sequence range only). Re-read them from the stream before the retention ends.',
+      });
+    }
     this.add('InvalidSpans', {
       metric: spans.sum(SpanMetric.invalidSpans),
       threshold: thresholds.invalidSpans,

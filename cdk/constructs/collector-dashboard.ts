@@ -1,10 +1,16 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { routedSpansOf, SpanMetric, SpanMetrics } from '../metrics.js';
+import {
+  MappingMetric,
+  mappingMetric,
+  routedSpansOf,
+  SpanMetric,
+  SpanMetrics,
+} from '../metrics.js';
 import type { Settings } from '../settings.js';
+import type { SpanSource } from './span-source.js';
 
 /**
  * One dashboard, read top to bottom the way the data flows: alarm states, then what arrived
@@ -18,9 +24,11 @@ export class CollectorDashboard extends Construct {
     scope: Construct,
     id: string,
     fn: lambda.IFunction,
-    onFailureQueue: sqs.IQueue,
+    source: SpanSource,
     alarms: readonly cloudwatch.IAlarm[],
     settings: Settings,
+    /** Unique per account and region, and easy to find in the console. */
+    dashboardName: string,
   ) {
     super(scope, id);
     const spans = new SpanMetrics(
@@ -31,6 +39,7 @@ export class CollectorDashboard extends Construct {
     const graph = (title: string, left: cloudwatch.IMetric[], right: cloudwatch.IMetric[] = []) =>
       new cloudwatch.GraphWidget({ title, left, right, width: 12, height: 6 });
     const { routes } = settings.kafka;
+    const { queue } = source.onFailure;
     // Shown whatever the settings: gzip and zlib records are recognised in every input format.
     const decoding = graph('Decoding and decorators (sum per minute)', [
       spans.sum(SpanMetric.decodedSpans, minute),
@@ -57,8 +66,7 @@ export class CollectorDashboard extends Construct {
           ];
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
-      // The stack's name: unique per account and region, and easy to find in the console.
-      dashboardName: Stack.of(this).stackName,
+      dashboardName,
       defaultInterval: Duration.hours(3),
       widgets: [
         [
@@ -82,7 +90,23 @@ export class CollectorDashboard extends Construct {
             spans.sum(SpanMetric.batchFailures, minute),
           ]),
         ],
-        [decoding, ...routing],
+        [
+          // What the mapping did with the records, before and around the function.
+          graph(
+            'Event source mapping: polled, invoked, failed (records per minute)',
+            [
+              mappingMetric(source.mappingUuid, MappingMetric.polled, minute),
+              mappingMetric(source.mappingUuid, MappingMetric.invoked, minute),
+              mappingMetric(source.mappingUuid, MappingMetric.failedInvoke, minute),
+            ],
+            [
+              mappingMetric(source.mappingUuid, MappingMetric.onFailureDelivered, minute),
+              mappingMetric(source.mappingUuid, MappingMetric.dropped, minute),
+            ],
+          ),
+          decoding,
+        ],
+        routing,
         [
           graph('Lag (ms): iterator age and Kinesis to Kafka', [
             fn.metric('IteratorAge', { statistic: cloudwatch.Stats.MAXIMUM, period: minute }),
@@ -108,16 +132,20 @@ export class CollectorDashboard extends Construct {
               }),
             ],
           ),
-          graph(
-            'Function duration (ms) and on-failure queue',
-            [fn.metricDuration({ statistic: cloudwatch.Stats.p(99), period: minute })],
-            [
-              onFailureQueue.metricApproximateNumberOfMessagesVisible({
-                statistic: cloudwatch.Stats.MAXIMUM,
-                period: minute,
-              }),
-            ],
-          ),
+          queue === undefined
+            ? graph('Function duration (ms)', [
+                fn.metricDuration({ statistic: cloudwatch.Stats.p(99), period: minute }),
+              ])
+            : graph(
+                'Function duration (ms) and on-failure queue',
+                [fn.metricDuration({ statistic: cloudwatch.Stats.p(99), period: minute })],
+                [
+                  queue.metricApproximateNumberOfMessagesVisible({
+                    statistic: cloudwatch.Stats.MAXIMUM,
+                    period: minute,
+                  }),
+                ],
+              ),
         ],
       ],
     });

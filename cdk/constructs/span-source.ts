@@ -4,59 +4,60 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import {
   KinesisConsumerEventSource,
   KinesisEventSource,
-  SqsDlq,
 } from 'aws-cdk-lib/aws-lambda-event-sources';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ON_FAILURE_QUEUE } from '../defaults.js';
+import { MAPPING_METRICS } from '../defaults.js';
 import type { Settings } from '../settings.js';
+import { createOnFailureDestination, type OnFailureDestination } from './on-failure-destination.js';
 
 /**
  * The event source mapping from the stream (or its enhanced fan-out consumer) to the function,
- * answering with partial batch failures, with an on-failure queue that receives the shard and
- * sequence range of every batch given up on (metadata only: the records stay in the stream
- * and must be re-read before its retention ends).
+ * answering with partial batch failures and publishing its own event counts, with the
+ * on-failure destination that receives every batch given up on (whole, in the failure bucket;
+ * or its shard and sequence range, in a queue).
  */
 export class SpanSource extends Construct {
-  readonly onFailureQueue: sqs.Queue;
+  readonly onFailure: OnFailureDestination;
   readonly consumer: kinesis.StreamConsumer | undefined;
   readonly eventSource: KinesisEventSource | KinesisConsumerEventSource;
+  /** The mapping's UUID: the `EventSourceMappingUUID` dimension of its metrics, and the failure records' key prefix. */
+  readonly mappingUuid: string;
 
   constructor(
     scope: Construct,
     id: string,
     stream: kinesis.IStream,
     fn: lambda.IFunction,
-    settings: Settings['mapping'],
+    settings: Pick<Settings, 'mapping' | 'onFailure'>,
+    consumerName: string = Stack.of(scope).stackName,
   ) {
     super(scope, id);
-    this.onFailureQueue = new sqs.Queue(this, 'OnFailure', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(ON_FAILURE_QUEUE.retentionDays),
-    });
+    const { mapping } = settings;
+    this.onFailure = createOnFailureDestination(this, settings.onFailure);
 
     const props = {
-      startingPosition: lambda.StartingPosition[settings.startingPosition],
-      startingPositionTimestamp: settings.startingPositionTimestamp,
-      batchSize: settings.batchSize,
-      maxBatchingWindow: Duration.seconds(settings.maxBatchingWindowSeconds),
-      parallelizationFactor: settings.parallelizationFactor,
+      startingPosition: lambda.StartingPosition[mapping.startingPosition],
+      startingPositionTimestamp: mapping.startingPositionTimestamp,
+      batchSize: mapping.batchSize,
+      maxBatchingWindow: Duration.seconds(mapping.maxBatchingWindowSeconds),
+      parallelizationFactor: mapping.parallelizationFactor,
       reportBatchItemFailures: true,
-      bisectBatchOnError: settings.bisectBatchOnError,
-      retryAttempts: settings.retryAttempts,
+      bisectBatchOnError: mapping.bisectBatchOnError,
+      retryAttempts: mapping.retryAttempts,
       // A Duration cannot be -1 (keep records until the stream drops them): CloudFormation's
       // default when the age is omitted.
       maxRecordAge:
-        settings.maxRecordAgeSeconds === -1
+        mapping.maxRecordAgeSeconds === -1
           ? undefined
-          : Duration.seconds(settings.maxRecordAgeSeconds),
-      onFailure: new SqsDlq(this.onFailureQueue),
+          : Duration.seconds(mapping.maxRecordAgeSeconds),
+      onFailure: this.onFailure.destination,
+      // The enum's values are the API's names, as defaults.ts states them.
+      metricsConfig: { metrics: [...MAPPING_METRICS] as lambda.MetricType[] },
     };
-    if (settings.enhancedFanOut) {
+    if (mapping.enhancedFanOut) {
       this.consumer = new kinesis.StreamConsumer(this, 'Consumer', {
         // Unique per stream: two stacks (stages) may read the same stream.
-        streamConsumerName: Stack.of(this).stackName,
+        streamConsumerName: consumerName,
         stream,
       });
       this.eventSource = new KinesisConsumerEventSource(this.consumer, props);
@@ -65,5 +66,6 @@ export class SpanSource extends Construct {
       this.eventSource = new KinesisEventSource(stream, props);
     }
     fn.addEventSource(this.eventSource);
+    this.mappingUuid = this.eventSource.eventSourceMappingId;
   }
 }

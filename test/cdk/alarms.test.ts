@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ALARMS, MAPPING } from '../../cdk/defaults.js';
-import { routedSpansOf, SpanMetric } from '../../cdk/metrics.js';
+import { MappingMetric, routedSpansOf, SpanMetric } from '../../cdk/metrics.js';
 import type { RouteProps } from '../../cdk/props.js';
 import { build, only, props } from './fixtures.js';
 
@@ -48,10 +48,9 @@ describe('alarms', () => {
     });
   });
 
-  it('watch Lambda iterator age, errors and throttles of this function, and the on-failure queue', () => {
+  it('watch Lambda iterator age, errors and throttles of this function', () => {
     const { template } = build();
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
-    const queue = only(template, 'AWS::SQS::Queue');
     const onThisFunction = [{ Name: 'FunctionName', Value: { Ref: 'CollectorFunction' } }];
 
     expect(byMetric(alarms, 'IteratorAge')[0]?.Properties).toMatchObject({
@@ -71,12 +70,58 @@ describe('alarms', () => {
       Dimensions: onThisFunction,
       Threshold: 1,
     });
+  });
+
+  it("watch the mapping's own counts of dropped and on-failure events, by its UUID: eight alarms", () => {
+    const { template } = build();
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
+    const mapping = only(template, 'AWS::Lambda::EventSourceMapping');
+    const onThisMapping = [{ Name: 'EventSourceMappingUUID', Value: { Ref: mapping.id } }];
+
+    for (const [name, threshold] of [
+      [MappingMetric.dropped, ALARMS.droppedEvents],
+      [MappingMetric.onFailureDelivered, ALARMS.onFailureEvents],
+    ] as const) {
+      expect(byMetric(alarms, name)[0]?.Properties).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        Dimensions: onThisMapping,
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    expect(byMetric(alarms, 'ApproximateNumberOfMessagesVisible')).toEqual([]);
+    expect(alarms).toHaveLength(8);
+  });
+
+  it('with the SQS on-failure option, also watch the depth of the queue: nine alarms', () => {
+    const { template } = build(props({ onFailure: { destination: 'sqs' } }));
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
+    const queue = only(template, 'AWS::SQS::Queue');
+
     expect(byMetric(alarms, 'ApproximateNumberOfMessagesVisible')[0]?.Properties).toMatchObject({
       Namespace: 'AWS/SQS',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queue.id, 'QueueName'] } }],
-      Threshold: 1,
+      Threshold: ALARMS.onFailureMessages,
     });
-    expect(alarms).toHaveLength(7);
+    expect(byMetric(alarms, MappingMetric.onFailureDelivered)).toHaveLength(1);
+    expect(alarms).toHaveLength(9);
+  });
+
+  it('take the thresholds of the mapping alarms from the props', () => {
+    const alarms = alarmsOf(props({ alarms: { droppedEvents: 5, onFailureEvents: 7 } }));
+
+    expect(byMetric(alarms, MappingMetric.dropped)[0]?.Properties.Threshold).toBe(5);
+    expect(byMetric(alarms, MappingMetric.onFailureDelivered)[0]?.Properties.Threshold).toBe(7);
+  });
+
+  it('point the on-call at npm run replay when a batch was kept whole', () => {
+    const [alarm] = byMetric(alarmsOf(), MappingMetric.onFailureDelivered);
+
+    expect(alarm?.Properties.AlarmDescription).toContain('npm run replay');
   });
 
   it('alarm on route failures only when there are routes, as long as on produce failures', () => {
@@ -84,7 +129,7 @@ describe('alarms', () => {
 
     const alarms = alarmsOf(props({ kafka: { routes: ROUTES }, alarms: { topicArn } }));
 
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(9);
     expect(byMetric(alarms, SpanMetric.routeFailures)).toEqual([
       {
         Type: 'AWS::CloudWatch::Alarm',
@@ -178,6 +223,27 @@ describe('alarms', () => {
       expect(body).toContain(id);
     for (const name of Object.values(SpanMetric)) expect(body).toContain(`\\"${name}\\"`);
     for (const { name } of ROUTES) expect(body).toContain(`\\"${routedSpansOf(name)}\\"`);
+    for (const name of Object.values(MappingMetric)) expect(body).toContain(`\\"${name}\\"`);
+  });
+
+  it("and the mapping's polled, invoked and failed events on the dashboard, by the mapping's UUID", () => {
+    const { template } = build();
+
+    const mapping = only(template, 'AWS::Lambda::EventSourceMapping');
+    const body = JSON.stringify(
+      only(template, 'AWS::CloudWatch::Dashboard').resource.Properties.DashboardBody,
+    );
+    expect(body).toContain('Event source mapping: polled, invoked, failed');
+    expect(body).toContain(`\\"EventSourceMappingUUID\\",\\"",{"Ref":"${mapping.id}"}`);
+    expect(body).not.toContain('ApproximateNumberOfMessagesVisible');
+    expect(
+      JSON.stringify(
+        only(
+          build(props({ onFailure: { destination: 'sqs' } })).template,
+          'AWS::CloudWatch::Dashboard',
+        ).resource.Properties.DashboardBody,
+      ),
+    ).toContain('ApproximateNumberOfMessagesVisible');
   });
 
   it('and no route metric on the dashboard without routes, where the function writes none', () => {

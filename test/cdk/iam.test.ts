@@ -155,7 +155,7 @@ describe('IAM policy', () => {
     expect(write?.Resource).toBe(`${TOPIC_BASE}/proto-spans`);
   });
 
-  it('grants no wildcard action and no wildcard resource except the documented network-interface actions', () => {
+  it('grants no wildcard action and no wildcard resource except the documented network-interface actions and the failure records Lambda names', () => {
     for (const collector of [
       props(),
       props({
@@ -163,21 +163,64 @@ describe('IAM policy', () => {
       }),
       props({ stream: { arn: STREAM_ARN }, mapping: { enhancedFanOut: true } }),
       props({ kafka: { routes: ROUTES } }),
+      props({ onFailure: { destination: 'sqs' } }),
     ]) {
       const statements = allStatements(build(collector).template);
 
       const actions = statements.flatMap(actionsOf);
       expect(actions.filter((a) => a.includes('*'))).toEqual([]);
       const wildcard = statements.filter((s) => JSON.stringify(s.Resource).includes('*'));
-      expect(wildcard.flatMap(actionsOf).sort()).toEqual([
-        'ec2:AssignPrivateIpAddresses',
-        'ec2:CreateNetworkInterface',
-        'ec2:DeleteNetworkInterface',
-        'ec2:DescribeNetworkInterfaces',
-        'ec2:DescribeSubnets',
-        'ec2:UnassignPrivateIpAddresses',
-      ]);
+      expect(wildcard.flatMap(actionsOf).sort()).toEqual(
+        [
+          'ec2:AssignPrivateIpAddresses',
+          'ec2:CreateNetworkInterface',
+          'ec2:DeleteNetworkInterface',
+          'ec2:DescribeNetworkInterfaces',
+          'ec2:DescribeSubnets',
+          ...(collector.onFailure?.destination === 'sqs' ? [] : ['s3:PutObject']),
+          'ec2:UnassignPrivateIpAddresses',
+        ].sort(),
+      );
     }
+  });
+
+  it("may write failure records only under the prefix Lambda uses, list the bucket, and nothing else in S3, only while the bucket is this account's", () => {
+    const { template } = build();
+    const [bucket] = Object.entries(template.findResources('AWS::S3::Bucket')).find(
+      ([, b]) => b.Properties.LoggingConfiguration,
+    ) ?? [''];
+    const inThisAccount = { StringEquals: { 's3:ResourceAccount': { Ref: 'AWS::AccountId' } } };
+
+    const s3 = allStatements(template).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+
+    expect(s3).toEqual([
+      {
+        Sid: 'ListFailureBucket',
+        Effect: 'Allow',
+        Action: 's3:ListBucket',
+        Resource: { 'Fn::GetAtt': [bucket, 'Arn'] },
+        Condition: inThisAccount,
+      },
+      {
+        Sid: 'WriteFailureRecords',
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/aws/lambda/*']] },
+        Condition: inThisAccount,
+      },
+    ]);
+  });
+
+  it('with the SQS option, may only send to the on-failure queue, and has no S3 right', () => {
+    const statements = allStatements(build(props({ onFailure: { destination: 'sqs' } })).template);
+
+    const actions = statements.flatMap(actionsOf);
+    expect(actions.filter((a) => a.startsWith('s3:'))).toEqual([]);
+    expect(actions.filter((a) => a.startsWith('sqs:')).sort()).toEqual([
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ]);
   });
 
   it('SCRAM: reads exactly the one secret and decrypts with its key only through Secrets Manager; no kafka-cluster rights', () => {

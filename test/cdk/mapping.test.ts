@@ -1,14 +1,36 @@
+import type { Template } from 'aws-cdk-lib/assertions';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { MAPPING } from '../../cdk/defaults.js';
+import { MAPPING, MAPPING_METRICS, ON_FAILURE } from '../../cdk/defaults.js';
 import { build, only, props, STREAM_ARN } from './fixtures.js';
 
+/** The bucket the mapping writes to, and the one its access logs go to, told apart by logging. */
+const buckets = (template: Template) =>
+  Object.entries(template.findResources('AWS::S3::Bucket')).map(([id, resource]) => ({
+    id,
+    resource: resource as { Properties: Record<string, unknown> },
+  }));
+const failureBucket = (template: Template) => {
+  const [found, ...more] = buckets(template).filter(
+    (b) => b.resource.Properties.LoggingConfiguration,
+  );
+  if (!found || more.length > 0) throw new Error('Expected one failure bucket');
+  return found;
+};
+const accessLogBucket = (template: Template) => {
+  const [found, ...more] = buckets(template).filter(
+    (b) => !b.resource.Properties.LoggingConfiguration,
+  );
+  if (!found || more.length > 0) throw new Error('Expected one access log bucket');
+  return found;
+};
+
 describe('event source mapping', () => {
-  it('reports batch item failures, bisects, bounds retries and record age, and sends given-up batches to an encrypted SQS queue', () => {
+  it('reports batch item failures, bisects, bounds retries and record age, publishes its event counts, and keeps given-up batches in the failure bucket', () => {
     const { template } = build();
 
     const { resource } = only(template, 'AWS::Lambda::EventSourceMapping');
-    const queue = only(template, 'AWS::SQS::Queue');
+    const bucket = failureBucket(template);
 
     expect(resource.Properties).toMatchObject({
       FunctionName: { Ref: 'CollectorFunction' },
@@ -20,7 +42,90 @@ describe('event source mapping', () => {
       MaximumBatchingWindowInSeconds: MAPPING.maxBatchingWindowSeconds,
       ParallelizationFactor: MAPPING.parallelizationFactor,
       StartingPosition: MAPPING.startingPosition,
+      MetricsConfig: { Metrics: [...MAPPING_METRICS] },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [bucket.id, 'Arn'] } } },
+    });
+    template.resourceCountIs('AWS::SQS::Queue', 0);
+  });
+
+  it('keeps the failure bucket encrypted, private, TLS-only, versioned, logged, expiring and retained', () => {
+    const { template } = build();
+
+    const bucket = failureBucket(template);
+    const logs = accessLogBucket(template);
+    const encrypted = {
+      ServerSideEncryptionConfiguration: [
+        { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+      ],
+    };
+    const private_ = {
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    };
+    expect(bucket.resource.Properties).toMatchObject({
+      BucketEncryption: encrypted,
+      PublicAccessBlockConfiguration: private_,
+      VersioningConfiguration: { Status: 'Enabled' },
+      LoggingConfiguration: { DestinationBucketName: { Ref: logs.id } },
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Status: 'Enabled',
+            ExpirationInDays: ON_FAILURE.expiryDays,
+            NoncurrentVersionExpiration: { NoncurrentDays: ON_FAILURE.noncurrentVersionExpiryDays },
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          },
+          { Status: 'Enabled', ExpiredObjectDeleteMarker: true },
+        ].map((rule) => expect.objectContaining(rule)),
+      },
+    });
+    expect(logs.resource.Properties).toMatchObject({
+      BucketEncryption: encrypted,
+      PublicAccessBlockConfiguration: private_,
+      LifecycleConfiguration: {
+        Rules: [expect.objectContaining({ ExpirationInDays: ON_FAILURE.accessLogExpiryDays })],
+      },
+    });
+    for (const id of [bucket.id, logs.id]) {
+      template.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: id },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 's3:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+    expect(
+      Object.values(template.findResources('AWS::S3::Bucket')).map((b) => b.DeletionPolicy),
+    ).toEqual(['Retain', 'Retain']);
+  });
+
+  it('takes the failure records expiry from the props', () => {
+    const { template } = build(props({ onFailure: { expiryDays: 90 } }));
+
+    expect(failureBucket(template).resource.Properties).toMatchObject({
+      LifecycleConfiguration: {
+        Rules: expect.arrayContaining([expect.objectContaining({ ExpirationInDays: 90 })]),
+      },
+    });
+  });
+
+  it('sends given-up batches to an encrypted SQS queue instead when asked, under the logical ID the queue had before the bucket', () => {
+    const { template } = build(props({ onFailure: { destination: 'sqs' } }));
+
+    const queue = only(template, 'AWS::SQS::Queue');
+    expect(queue.id).toBe('SourceOnFailureA75CF94C');
+    template.resourceCountIs('AWS::S3::Bucket', 0);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queue.id, 'Arn'] } } },
+      MetricsConfig: { Metrics: ['EventCount'] },
     });
     expect(queue.resource.Properties).toMatchObject({
       SqsManagedSseEnabled: true,
@@ -36,6 +141,25 @@ describe('event source mapping', () => {
         ]),
       },
     });
+  });
+
+  it('names the function, the mapping and the failure bucket in the outputs, for npm run replay', () => {
+    const { template } = build();
+
+    const mapping = only(template, 'AWS::Lambda::EventSourceMapping');
+    expect(template.toJSON().Outputs).toMatchObject({
+      FunctionName: { Value: { Ref: 'CollectorFunction' } },
+      EventSourceMappingUuid: { Value: { Ref: mapping.id } },
+      FailureBucketName: { Value: { Ref: failureBucket(template).id } },
+    });
+  });
+
+  it.each([
+    [{ destination: 'sns' as 's3' }, 'onFailure.destination="sns"'],
+    [{ expiryDays: 0 }, 'onFailure.expiryDays=0'],
+    [{ destination: 'sqs' as const, expiryDays: 10 }, 'applies to the s3 destination only'],
+  ])('refuses onFailure %j at synth', (onFailure, message) => {
+    expect(() => build(props({ onFailure }))).toThrow(message);
   });
 
   it('keeps the default record age shorter than the created stream keeps records', () => {

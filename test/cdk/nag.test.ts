@@ -49,6 +49,7 @@ const VARIANTS: Array<[string, CollectorProps]> = [
     'formats, decorators, routes on the main and another cluster (MSK IAM)',
     props({ ...DECORATED, kafka: { routes: ROUTES_ON_TWO_CLUSTERS } }),
   ],
+  ['SQS on-failure queue instead of the bucket', props({ onFailure: { destination: 'sqs' } })],
   [
     'existing alarm topic, reserved concurrency',
     props({
@@ -97,7 +98,13 @@ describe('cdk-nag AwsSolutions', () => {
     for (const [, id, reason] of found) {
       expect(
         ACKNOWLEDGEMENTS[
-          id.replace(/^Annotation::(?=AwsSolutions)/, '') as keyof typeof ACKNOWLEDGEMENTS
+          id
+            .replace(/^Annotation::(?=AwsSolutions)/, '')
+            // The finding names the bucket by its logical ID; the table by its role.
+            .replace(
+              /<SourceFailuresBucket\w+\.Arn>/,
+              '<FailureBucketArn>',
+            ) as keyof typeof ACKNOWLEDGEMENTS
         ],
       ).toBe(reason);
       expect(reason.length).toBeGreaterThan(80);
@@ -107,13 +114,25 @@ describe('cdk-nag AwsSolutions', () => {
         .map(([path, id]) => `${path} ${id.replace(/^Annotation::(?=AwsSolutions)/, '')}`)
         .sort(),
     ).toEqual([
-      'Collector/Collector/Role/Resource AwsSolutions-IAM5[Resource::*]',
-      'Collector/Collector/Subnet0 Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
-      'Collector/Collector/Subnet1 Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
-      'Collector/Collector/Vpc Annotation::@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones',
-      'Collector/Source/OnFailure/Resource AwsSolutions-SQS3',
-      'Collector/Spans/Stream/Resource AwsSolutions-KDS3',
+      'Collector/Default/Collector/Role/DefaultPolicy/Resource AwsSolutions-IAM5[Resource::<SourceFailuresBucket99D4000F.Arn>/aws/lambda/*]',
+      'Collector/Default/Collector/Role/Resource AwsSolutions-IAM5[Resource::*]',
+      'Collector/Default/Collector/Subnet0 Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
+      'Collector/Default/Collector/Subnet1 Annotation::@aws-cdk/aws-ec2:noSubnetRouteTableId',
+      'Collector/Default/Collector/Vpc Annotation::@aws-cdk/aws-ec2:vpcAttributeIsListTokenavailabilityZones',
+      'Collector/Default/Source/Failures/AccessLogs/Resource AwsSolutions-S1',
+      'Collector/Default/Spans/Stream/Resource AwsSolutions-KDS3',
     ]);
+  });
+
+  it('acknowledges the queue, not the buckets, with the SQS on-failure option', () => {
+    const { stack } = build(props({ onFailure: { destination: 'sqs' } }));
+
+    const ids = acknowledgements(stack).map(
+      ([path, id]) => `${path} ${id.replace(/^Annotation::(?=AwsSolutions)/, '')}`,
+    );
+
+    expect(ids).toContain('Collector/Default/Source/OnFailure/Resource AwsSolutions-SQS3');
+    expect(ids.filter((id) => id.includes('S1') || id.includes('aws/lambda'))).toEqual([]);
   });
 
   it('fails the synth when a new wildcard appears, even on the role whose network rights are acknowledged', () => {

@@ -416,7 +416,7 @@ describe('CDK context: formats, size guard, additional tags and routes', () => {
         '  - kafka.routes[1].clusterARN is not a known setting (known in kafka.routes[1]: name, topic, tags, brokers, clusterArn)',
         '  - formats.inputFormat is not a known setting (known in formats: input, output, maxDecompressedBytes)',
         '  - sizeGuard.enabled is not a known setting (known in sizeGuard: enable, logOnly, maxBytes, skipTags, skipServices, infoTagKey, infoTagValue)',
-        '  - alarms.routeFailure is not a known setting (known in alarms: topicArn, email, iteratorAgeMs, errors, throttles, onFailureMessages, invalidSpans, deadLetteredSpans, produceFailures, routeFailures)',
+        '  - alarms.routeFailure is not a known setting (known in alarms: topicArn, email, iteratorAgeMs, errors, throttles, onFailureMessages, invalidSpans, deadLetteredSpans, produceFailures, routeFailures, droppedEvents, onFailureEvents)',
       ].join('\n'),
     );
   });

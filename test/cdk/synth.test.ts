@@ -93,7 +93,10 @@ describe('cfn-lint', () => {
         }),
         'Scram',
       ).file,
-      synthesize(props({ kafka: { auth: { mode: 'plaintext' } } }), 'Plaintext').file,
+      synthesize(
+        props({ kafka: { auth: { mode: 'plaintext' } }, onFailure: { destination: 'sqs' } }),
+        'PlaintextSqs',
+      ).file,
       synthesize(
         props({ stream: { arn: STREAM_ARN }, mapping: { enhancedFanOut: true } }),
         'FanOut',

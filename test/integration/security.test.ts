@@ -1,9 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sharedKafka } from '../harness/context.js';
-import { freePort } from '../harness/ports.js';
-import { spawnGuarded, terminate } from '../harness/processes.js';
+import { type Moto, startMoto } from '../harness/moto.js';
 import { createTopic, randomTopic, readAll } from '../harness/topics.js';
 import { type Collector, collector } from '../helpers/collector.js';
 import { encodeSpan, kinesisEvent, lambdaContext } from '../helpers/factories.js';
@@ -19,17 +17,13 @@ import { encodeSpan, kinesisEvent, lambdaContext } from '../helpers/factories.js
 const kafka = sharedKafka();
 const REGION = 'us-east-1';
 
-let moto: ChildProcess;
+let moto: Moto;
 let secrets: SecretsManagerClient;
 const open: Collector[] = [];
 
 beforeAll(async () => {
-  const port = await freePort();
-  moto = spawnGuarded('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: 'ignore',
-  });
-  const endpoint = `http://127.0.0.1:${port}`;
-  await waitForHttp(endpoint, moto);
+  moto = await startMoto();
+  const { endpoint } = moto;
   // What Lambda gives the function (region, credentials), pointed at moto; never at AWS.
   vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', endpoint);
   vi.stubEnv('AWS_REGION', REGION);
@@ -42,28 +36,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(open.map((c) => c.close()));
   secrets?.destroy();
-  if (moto) await terminate(moto);
+  await moto?.stop();
   vi.unstubAllEnvs();
 });
-
-/** Polls until moto answers HTTP; fails at once if its process exits (moto not installed). */
-async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`moto server exited (code ${child.exitCode}): pip install 'moto[server]'`);
-    }
-    if (
-      await fetch(url).then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
-    if (Date.now() > deadline) throw new Error(`moto server did not answer at ${url} within 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** An MSK-style SCRAM secret (`AmazonMSK_…`, `{"username","password"}`); returns its full ARN. */
 async function scramSecret(username: string, password: string): Promise<string> {

@@ -24,7 +24,7 @@ describe('loadConfig', () => {
       deadLetterTopic: 'proto-spans-dlq',
       clientId: 'haystack-kinesis-collector',
       acks: -1,
-      compression: 'none',
+      compression: 'gzip',
       ssl: true,
       sasl: { mechanism: 'aws-msk-iam', region: 'eu-west-1' },
       connectionTimeoutMs: 5000,
