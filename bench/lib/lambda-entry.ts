@@ -6,6 +6,7 @@
 export { loadConfig } from '../../lambda/config.js';
 export { createHandler } from '../../lambda/handler.js';
 export { spanMessages } from '../../lambda/messages.js';
+export { SpanOutputs } from '../../lambda/outputs/span-outputs.js';
 export { javaPartition } from '../../lambda/partitioner.js';
 export { planRequests, WarmProducer } from '../../lambda/producer.js';
 export { readRecords } from '../../lambda/records.js';
