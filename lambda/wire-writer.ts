@@ -113,6 +113,22 @@ export class WireWriter {
     return this;
   }
 
+  /** A string field holding the lowercase hex of `source[start, end)` (an OTLP id as Haystack text). */
+  hexField(field: number, source: Uint8Array, start: number, end: number): this {
+    const n = (end - start) * 2;
+    this.tag(field, WIRE_LEN).uint32(n);
+    this.room(n);
+    const buf = this.buf;
+    let p = this.pos;
+    for (let i = start; i < end; i++) {
+      const byte = source[i] as number;
+      buf[p++] = HEX[byte >>> 4] as number;
+      buf[p++] = HEX[byte & 15] as number;
+    }
+    this.pos = p;
+    return this;
+  }
+
   /** A varint field. */
   varintField(field: number, value: number): this {
     return this.tag(field, WIRE_VARINT).uint32(value);
@@ -154,6 +170,8 @@ export class WireWriter {
     return this;
   }
 }
+
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
 
 /** Bytes a varint of this unsigned 32-bit value takes. */
 export function varintSize(value: number): number {

@@ -1,7 +1,8 @@
 import { otlp } from '../../proto/otlp-trace.generated.js';
 import { readLength, readVarint, skipField, varint, WIRE_LEN } from '../wire.js';
 import { type DecodedSpan, type DecodedSpans, spansOrEmpty } from './decoded.js';
-import { haystackSpan, otlpScope } from './otlp-spans.js';
+import { otlpScope } from './otlp-spans.js';
+import { encodeScope, transcodeSpan } from './otlp-transcode.js';
 
 /**
  * `otlp-proto`: one OTLP `ExportTraceServiceRequest` per record, as the OpenTelemetry
@@ -10,8 +11,8 @@ import { haystackSpan, otlpScope } from './otlp-spans.js';
  * undone before this decoder).
  *
  * The request's framing (request, resource spans, scope spans) is walked here; each span is
- * decoded on its own, so one corrupt span is refused alone (`invalid-otlp-span`) while its
- * siblings are produced. Broken framing, or a resource or scope that does not decode, refuses
+ * transcoded on its own, on the wire (otlp-transcode.ts), so one corrupt span is refused alone
+ * (`invalid-otlp-span`) while its siblings are produced. Broken framing, or a resource or scope that does not decode, refuses
  * the record (`undecodable-otlp`): none of its spans could be given a service name.
  */
 
@@ -53,16 +54,9 @@ function decodeResourceSpans(bytes: Buffer, ranges: readonly Range[], out: Decod
         scopeFields.get(SCOPE_SPANS_SCOPE),
         otlp.InstrumentationScope,
       );
-      const shared = otlpScope(resource, scope);
+      const shared = encodeScope(otlpScope(resource, scope));
       for (const spanRange of scopeFields.get(SCOPE_SPANS_SPANS) ?? []) {
-        let span: otlp.Span;
-        try {
-          span = otlp.Span.decode(bytes.subarray(spanRange.start, spanRange.end));
-        } catch {
-          out.push({ ok: false, reason: 'invalid-otlp-span' });
-          continue;
-        }
-        out.push(haystackSpan(span, shared));
+        out.push(transcodeSpan(bytes, spanRange.start, spanRange.end, shared));
       }
     }
   }

@@ -79,7 +79,11 @@ describe('readFormatSettings', () => {
       '10',
       'MAX_DECOMPRESSED_BYTES="10" is not accepted: use a whole number from 1024 to 268435456',
     ],
-    ['OUTPUT_FORMAT', 'avro', 'OUTPUT_FORMAT="avro" is not accepted: use one of proto, json, otlp-proto, otlp-json'],
+    [
+      'OUTPUT_FORMAT',
+      'avro',
+      'OUTPUT_FORMAT="avro" is not accepted: use one of proto, json, otlp-proto, otlp-json',
+    ],
     ['SIZE_GUARD_ENABLE', 'yes', 'SIZE_GUARD_ENABLE="yes" is not accepted: use true or false'],
     [
       'SIZE_GUARD_MAX_BYTES',
@@ -141,7 +145,7 @@ describe('readFormatSettings', () => {
     expect(settings.routes).toEqual([]);
   });
 
-  it('reads a route\'s own output format, absent when the route has none', () => {
+  it("reads a route's own output format, absent when the route has none", () => {
     const routes =
       '[{"name":"otel","topic":"otlp_spans","tags":{},"output":"otlp-proto"},{"name":"b","topic":"u","tags":{}}]';
 

@@ -1,0 +1,556 @@
+import { type ITag, Span, Tag } from '../../proto/haystack.generated.js';
+import { otlp } from '../../proto/otlp-trace.generated.js';
+import { ID_ATTRIBUTES, otlpParentSpanId, otlpSpanId, otlpTraceId } from '../outputs/otlp-ids.js';
+import {
+  readLength,
+  readVarint,
+  skipField,
+  varint,
+  WIRE_FIXED64,
+  WIRE_LEN,
+  WIRE_VARINT,
+} from '../wire.js';
+import { WireWriter } from '../wire-writer.js';
+import type { DecodedSpan } from './decoded.js';
+import { anyValueJson, type OtlpScope } from './otlp-spans.js';
+
+/**
+ * One OTLP `Span` (its bytes) to the bytes of one Haystack `Span`, on the wire: the mapping of
+ * docs/otlp-mapping.md without building protobufjs objects in between. Names, keys, string
+ * and bytes values are copied as bytes; 64-bit integers and doubles keep their encoding; only
+ * ids (to hex) and times (ns to µs) are computed. The result is byte for byte what protobufjs
+ * writes for the same span (the previous implementation, kept in the tests as the reference).
+ *
+ * Strings are not checked for UTF-8 here: validation (lambda/spans.ts) checks the Haystack
+ * span, so a span with a string that is not UTF-8 (which OTLP forbids) is refused there.
+ */
+
+/** What every span of one resource and scope shares, encoded once. */
+export interface EncodedScope {
+  /** `Span.serviceName` as a whole field. */
+  serviceField: Buffer;
+  /** Resource and scope tags, each a whole `Span.tags` field, with its key for de-duplication. */
+  tags: Array<{ key: Buffer; field: Buffer }>;
+}
+
+/** Encodes what a resource and scope give every span (otlp-spans.ts `otlpScope`). */
+export function encodeScope(scope: OtlpScope): EncodedScope {
+  return {
+    serviceField: field(Span.encode({ serviceName: scope.serviceName }).finish()),
+    tags: scope.tags.map((tag) => ({
+      key: Buffer.from(tag.key ?? '', 'utf8'),
+      field: field(Span.encode({ tags: [tag] }).finish()),
+    })),
+  };
+}
+
+function field(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+// opentelemetry-proto field numbers (proto/otlp-trace.proto).
+const SPAN_TRACE_ID = 1;
+const SPAN_SPAN_ID = 2;
+const SPAN_PARENT_SPAN_ID = 4;
+const SPAN_NAME = 5;
+const SPAN_KIND = 6;
+const SPAN_START = 7;
+const SPAN_END = 8;
+const SPAN_ATTRIBUTES = 9;
+const SPAN_EVENTS = 11;
+const SPAN_STATUS = 15;
+const EVENT_TIME = 1;
+const EVENT_NAME = 2;
+const EVENT_ATTRIBUTES = 3;
+const STATUS_MESSAGE = 2;
+const STATUS_CODE = 3;
+const KV_KEY = 1;
+const KV_VALUE = 2;
+const ANY_STRING = 1;
+const ANY_BOOL = 2;
+const ANY_INT = 3;
+const ANY_DOUBLE = 4;
+const ANY_ARRAY = 5;
+const ANY_KVLIST = 6;
+const ANY_BYTES = 7;
+
+// Haystack field numbers (proto/haystack.proto).
+const H_TRACE_ID = 1;
+const H_SPAN_ID = 2;
+const H_PARENT_SPAN_ID = 3;
+const H_OPERATION = 5;
+const H_START = 6;
+const H_DURATION = 7;
+const H_LOGS = 8;
+const H_TAGS = 9;
+const LOG_TIMESTAMP = 1;
+const LOG_FIELDS = 2;
+const TAG_KEY = 1;
+const TAG_TYPE = 2;
+const TAG_STR = 3;
+const TAG_LONG = 4;
+const TAG_DOUBLE = 5;
+const TAG_BOOL = 6;
+const TAG_BYTES = 7;
+
+/** Field bytes of the tags OTLP's kind and status become, built once. */
+const tagField = (tag: ITag) => field(Span.encode({ tags: [tag] }).finish());
+const KIND_TAGS: ReadonlyArray<Buffer | undefined> = [
+  undefined,
+  tagField({ key: 'span.kind', vStr: 'internal' }),
+  tagField({ key: 'span.kind', vStr: 'server' }),
+  tagField({ key: 'span.kind', vStr: 'client' }),
+  tagField({ key: 'span.kind', vStr: 'producer' }),
+  tagField({ key: 'span.kind', vStr: 'consumer' }),
+];
+const ERROR_TAG = tagField({ key: 'error', type: Tag.TagType.BOOL, vBool: true });
+const STATUS_TAGS: ReadonlyArray<Buffer | undefined> = [
+  undefined,
+  tagField({ key: 'otel.status_code', vStr: 'OK' }),
+  tagField({ key: 'otel.status_code', vStr: 'ERROR' }),
+];
+const STATUS_DESCRIPTION = 'otel.status_description';
+const KIND_KEY = Buffer.from('span.kind');
+const ERROR_KEY = Buffer.from('error');
+const STATUS_CODE_KEY = Buffer.from('otel.status_code');
+const STATUS_DESCRIPTION_KEY = Buffer.from(STATUS_DESCRIPTION);
+const EVENT_KEY = Buffer.from('event');
+
+/** A length-delimited value's range in the input. */
+interface Range {
+  start: number;
+  end: number;
+}
+
+/** One attribute: where its key and its value's chosen member lie. */
+interface Attribute {
+  keyStart: number;
+  keyEnd: number;
+  /** AnyValue member field number (1-7), 0 when the AnyValue is empty or absent. */
+  member: number;
+  valueStart: number;
+  valueEnd: number;
+  /** The whole AnyValue, for arrays and key-value lists (written as JSON). */
+  anyStart: number;
+  anyEnd: number;
+}
+
+class Malformed extends Error {}
+const MALFORMED = new Malformed();
+
+const writer = new WireWriter();
+
+/** Converts the OTLP span at `bytes[start, end)`; refuses it alone when it does not parse. */
+export function transcodeSpan(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  scope: EncodedScope,
+): DecodedSpan {
+  try {
+    return { ok: true, bytes: transcode(bytes, start, end, scope) };
+  } catch (error) {
+    if (error instanceof Malformed) return { ok: false, reason: 'invalid-otlp-span' };
+    throw error;
+  }
+}
+
+function transcode(b: Buffer, start: number, end: number, scope: EncodedScope): Buffer {
+  let traceId: Range | undefined;
+  let spanId: Range | undefined;
+  let parentId: Range | undefined;
+  let name: Range | undefined;
+  let kind = 0;
+  let startLo = 0;
+  let startHi = 0;
+  let endLo = 0;
+  let endHi = 0;
+  let status: Range | undefined;
+  const attributes: Attribute[] = [];
+  const events: Range[] = [];
+
+  let pos = start;
+  while (pos < end) {
+    pos = readVarint(b, pos, end);
+    if (pos < 0) throw MALFORMED;
+    const f = varint.lo >>> 3;
+    const wireType = varint.lo & 7;
+    if (f === 0) throw MALFORMED;
+    if (wireType === WIRE_LEN) {
+      pos = readLength(b, pos, end);
+      if (pos < 0) throw MALFORMED;
+      const range = { start: pos, end: pos + varint.lo };
+      pos = range.end;
+      if (f === SPAN_TRACE_ID) traceId = range;
+      else if (f === SPAN_SPAN_ID) spanId = range;
+      else if (f === SPAN_PARENT_SPAN_ID) parentId = range;
+      else if (f === SPAN_NAME) name = range;
+      else if (f === SPAN_ATTRIBUTES) attributes.push(readKeyValue(b, range.start, range.end));
+      else if (f === SPAN_EVENTS) events.push(range);
+      else if (f === SPAN_STATUS) status = range;
+    } else if (wireType === WIRE_FIXED64 && (f === SPAN_START || f === SPAN_END)) {
+      if (pos + 8 > end) throw MALFORMED;
+      if (f === SPAN_START) {
+        startLo = b.readUInt32LE(pos);
+        startHi = b.readUInt32LE(pos + 4);
+      } else {
+        endLo = b.readUInt32LE(pos);
+        endHi = b.readUInt32LE(pos + 4);
+      }
+      pos += 8;
+    } else if (wireType === WIRE_VARINT && f === SPAN_KIND) {
+      pos = readVarint(b, pos, end);
+      if (pos < 0) throw MALFORMED;
+      kind = varint.lo;
+    } else {
+      pos = skipField(b, pos, end, f, wireType);
+      if (pos < 0) throw MALFORMED;
+    }
+  }
+
+  const hasTrace = idState(b, traceId, 16);
+  const hasSpan = idState(b, spanId, 8);
+  const hasParent = idState(b, parentId, 8);
+
+  // Ids a Haystack producer gave that OTLP could not spell come back from their attributes.
+  let traceText: string | undefined;
+  let spanText: string | undefined;
+  let parentText: string | undefined;
+  let skipped: Set<Attribute> | undefined;
+  for (const a of attributes) {
+    const n = a.keyEnd - a.keyStart;
+    if (a.member !== ANY_STRING || (n !== 17 && n !== 16 && n !== 23)) continue;
+    const key = b.toString('latin1', a.keyStart, a.keyEnd);
+    const text = b.toString('utf8', a.valueStart, a.valueEnd);
+    if (key === ID_ATTRIBUTES.traceId && traceText === undefined && hasTrace) {
+      if (matches(otlpTraceId(text), b, traceId)) traceText = text;
+      else continue;
+    } else if (key === ID_ATTRIBUTES.spanId && spanText === undefined && hasSpan) {
+      if (matches(otlpSpanId(text), b, spanId)) spanText = text;
+      else continue;
+    } else if (key === ID_ATTRIBUTES.parentSpanId && parentText === undefined) {
+      if (text !== '' && matches(otlpParentSpanId(text), b, hasParent ? parentId : undefined)) {
+        parentText = text;
+      } else continue;
+    } else continue;
+    skipped ??= new Set();
+    skipped.add(a);
+  }
+
+  const w = writer.reset();
+  if (traceText !== undefined) w.stringField(H_TRACE_ID, traceText);
+  else if (hasTrace && traceId) w.hexField(H_TRACE_ID, b, traceId.start, traceId.end);
+  if (spanText !== undefined) w.stringField(H_SPAN_ID, spanText);
+  else if (hasSpan && spanId) w.hexField(H_SPAN_ID, b, spanId.start, spanId.end);
+  if (parentText !== undefined) w.stringField(H_PARENT_SPAN_ID, parentText);
+  else if (hasParent && parentId) w.hexField(H_PARENT_SPAN_ID, b, parentId.start, parentId.end);
+  w.raw(scope.serviceField);
+  if (name && name.end > name.start) w.bytesField(H_OPERATION, b, name.start, name.end);
+  writeMicros(w, H_START, startLo, startHi);
+  writeDuration(w, startLo, startHi, endLo, endHi);
+  for (const event of events) writeLog(w, b, event);
+
+  for (const a of attributes) if (!skipped?.has(a)) writeTag(w, b, a);
+  let statusCode = 0;
+  let message: Range | undefined;
+  if (status) [statusCode, message] = readStatus(b, status);
+  const has = (key: Buffer) => hasKey(b, attributes, skipped, key);
+  const kindTag = KIND_TAGS[kind];
+  const added: Buffer[] = [];
+  if (kindTag && !has(KIND_KEY)) {
+    w.raw(kindTag);
+    added.push(KIND_KEY);
+  }
+  if (statusCode === 2 && !has(ERROR_KEY)) {
+    w.raw(ERROR_TAG);
+    added.push(ERROR_KEY);
+  }
+  const statusTag = STATUS_TAGS[statusCode];
+  if (statusTag && !has(STATUS_CODE_KEY)) {
+    w.raw(statusTag);
+    added.push(STATUS_CODE_KEY);
+  }
+  if (message && message.end > message.start && !has(STATUS_DESCRIPTION_KEY)) {
+    w.fork(H_TAGS).bytesField(TAG_KEY, STATUS_DESCRIPTION_KEY);
+    w.bytesField(TAG_STR, b, message.start, message.end).join();
+    added.push(STATUS_DESCRIPTION_KEY);
+  }
+  for (const tag of scope.tags) {
+    if (has(tag.key) || added.some((k) => k.equals(tag.key))) continue;
+    w.raw(tag.field);
+    added.push(tag.key);
+  }
+  return w.finish();
+}
+
+/**
+ * Whether an id is there: false when absent, empty or all zero (W3C's invalid id, which
+ * validation then refuses by name); a length other than `size` refuses the span.
+ */
+function idState(b: Buffer, range: Range | undefined, size: number): boolean {
+  if (range === undefined || range.end === range.start) return false;
+  if (range.end - range.start !== size) throw MALFORMED;
+  for (let i = range.start; i < range.end; i++) if (b[i] !== 0) return true;
+  return false;
+}
+
+function matches(id: Buffer, b: Buffer, range: Range | undefined): boolean {
+  if (range === undefined) return id.length === 0;
+  return id.length === range.end - range.start && id.equals(b.subarray(range.start, range.end));
+}
+
+/** True when a span attribute (not one taken back as an id) has this key. */
+function hasKey(
+  b: Buffer,
+  attributes: readonly Attribute[],
+  skipped: ReadonlySet<Attribute> | undefined,
+  key: Buffer,
+): boolean {
+  const n = key.length;
+  for (const a of attributes) {
+    if (a.keyEnd - a.keyStart !== n || skipped?.has(a)) continue;
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (b[a.keyStart + i] !== key[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return true;
+  }
+  return false;
+}
+
+/** A `KeyValue`: its key's range and the member of its `AnyValue` that is set (the last one). */
+function readKeyValue(b: Buffer, start: number, end: number): Attribute {
+  const a: Attribute = {
+    keyStart: start,
+    keyEnd: start,
+    member: 0,
+    valueStart: 0,
+    valueEnd: 0,
+    anyStart: 0,
+    anyEnd: 0,
+  };
+  let pos = start;
+  while (pos < end) {
+    pos = readVarint(b, pos, end);
+    if (pos < 0) throw MALFORMED;
+    const f = varint.lo >>> 3;
+    const wireType = varint.lo & 7;
+    if (f === 0) throw MALFORMED;
+    if (wireType === WIRE_LEN && (f === KV_KEY || f === KV_VALUE)) {
+      pos = readLength(b, pos, end);
+      if (pos < 0) throw MALFORMED;
+      const valueEnd = pos + varint.lo;
+      if (f === KV_KEY) {
+        a.keyStart = pos;
+        a.keyEnd = valueEnd;
+      } else {
+        a.member = 0;
+        a.anyStart = pos;
+        a.anyEnd = valueEnd;
+        readAnyValue(b, pos, valueEnd, a);
+      }
+      pos = valueEnd;
+    } else {
+      pos = skipField(b, pos, end, f, wireType);
+      if (pos < 0) throw MALFORMED;
+    }
+  }
+  return a;
+}
+
+function readAnyValue(b: Buffer, start: number, end: number, a: Attribute): void {
+  let pos = start;
+  while (pos < end) {
+    pos = readVarint(b, pos, end);
+    if (pos < 0) throw MALFORMED;
+    const f = varint.lo >>> 3;
+    const wireType = varint.lo & 7;
+    if (f === 0) throw MALFORMED;
+    const at = pos;
+    if (
+      wireType === WIRE_LEN &&
+      (f === ANY_STRING || f === ANY_BYTES || f === ANY_ARRAY || f === ANY_KVLIST)
+    ) {
+      pos = readLength(b, pos, end);
+      if (pos < 0) throw MALFORMED;
+      a.member = f;
+      a.valueStart = pos;
+      a.valueEnd = pos + varint.lo;
+      pos = a.valueEnd;
+    } else if (wireType === WIRE_VARINT && (f === ANY_BOOL || f === ANY_INT)) {
+      pos = readVarint(b, pos, end);
+      if (pos < 0) throw MALFORMED;
+      a.member = f;
+      a.valueStart = at;
+      a.valueEnd = pos;
+    } else if (wireType === WIRE_FIXED64 && f === ANY_DOUBLE) {
+      if (pos + 8 > end) throw MALFORMED;
+      a.member = f;
+      a.valueStart = pos;
+      a.valueEnd = pos + 8;
+      pos += 8;
+    } else {
+      pos = skipField(b, pos, end, f, wireType);
+      if (pos < 0) throw MALFORMED;
+    }
+  }
+}
+
+/** An attribute as a typed Haystack tag (otlp-spans.ts `typedTag`), as a `Span.tags` field. */
+function writeTag(w: WireWriter, b: Buffer, a: Attribute, fieldNumber = H_TAGS): void {
+  w.fork(fieldNumber);
+  if (a.keyEnd > a.keyStart) w.bytesField(TAG_KEY, b, a.keyStart, a.keyEnd);
+  switch (a.member) {
+    case ANY_STRING:
+      w.bytesField(TAG_STR, b, a.valueStart, a.valueEnd);
+      break;
+    case ANY_BOOL: {
+      let set = false;
+      for (let i = a.valueStart; i < a.valueEnd; i++) if ((b[i] as number) & 0x7f) set = true;
+      w.varintField(TAG_TYPE, Tag.TagType.BOOL).varintField(TAG_BOOL, set ? 1 : 0);
+      break;
+    }
+    case ANY_INT:
+      w.varintField(TAG_TYPE, Tag.TagType.LONG).tag(TAG_LONG, WIRE_VARINT);
+      w.raw(b, a.valueStart, a.valueEnd);
+      break;
+    case ANY_DOUBLE:
+      w.varintField(TAG_TYPE, Tag.TagType.DOUBLE).tag(TAG_DOUBLE, WIRE_FIXED64);
+      w.raw(b, a.valueStart, a.valueEnd);
+      break;
+    case ANY_BYTES:
+      w.varintField(TAG_TYPE, Tag.TagType.BINARY);
+      w.bytesField(TAG_BYTES, b, a.valueStart, a.valueEnd);
+      break;
+    case ANY_ARRAY:
+    case ANY_KVLIST: {
+      let value: otlp.AnyValue;
+      try {
+        value = otlp.AnyValue.decode(b.subarray(a.anyStart, a.anyEnd));
+      } catch {
+        throw MALFORMED;
+      }
+      w.stringField(TAG_STR, anyValueJson(value));
+      break;
+    }
+    default:
+      w.bytesField(TAG_STR, b, 0, 0); // an empty AnyValue: an empty string, as OpenTelemetry allows
+  }
+  w.join();
+}
+
+/** An event as a `Log`: the `event` field holds its name, its attributes follow. */
+function writeLog(w: WireWriter, b: Buffer, range: Range): void {
+  let timeLo = 0;
+  let timeHi = 0;
+  let name: Range | undefined;
+  const attributes: Attribute[] = [];
+  let pos = range.start;
+  const end = range.end;
+  while (pos < end) {
+    pos = readVarint(b, pos, end);
+    if (pos < 0) throw MALFORMED;
+    const f = varint.lo >>> 3;
+    const wireType = varint.lo & 7;
+    if (f === 0) throw MALFORMED;
+    if (wireType === WIRE_LEN && (f === EVENT_NAME || f === EVENT_ATTRIBUTES)) {
+      pos = readLength(b, pos, end);
+      if (pos < 0) throw MALFORMED;
+      const valueEnd = pos + varint.lo;
+      if (f === EVENT_NAME) name = { start: pos, end: valueEnd };
+      else attributes.push(readKeyValue(b, pos, valueEnd));
+      pos = valueEnd;
+    } else if (wireType === WIRE_FIXED64 && f === EVENT_TIME) {
+      if (pos + 8 > end) throw MALFORMED;
+      timeLo = b.readUInt32LE(pos);
+      timeHi = b.readUInt32LE(pos + 4);
+      pos += 8;
+    } else {
+      pos = skipField(b, pos, end, f, wireType);
+      if (pos < 0) throw MALFORMED;
+    }
+  }
+  w.fork(H_LOGS);
+  writeMicros(w, LOG_TIMESTAMP, timeLo, timeHi);
+  if (name && name.end > name.start) {
+    w.fork(LOG_FIELDS).bytesField(TAG_KEY, EVENT_KEY);
+    w.bytesField(TAG_STR, b, name.start, name.end).join();
+  }
+  for (const a of attributes) writeTag(w, b, a, LOG_FIELDS);
+  w.join();
+}
+
+function readStatus(b: Buffer, range: Range): [number, Range | undefined] {
+  let code = 0;
+  let message: Range | undefined;
+  let pos = range.start;
+  const end = range.end;
+  while (pos < end) {
+    pos = readVarint(b, pos, end);
+    if (pos < 0) throw MALFORMED;
+    const f = varint.lo >>> 3;
+    const wireType = varint.lo & 7;
+    if (f === 0) throw MALFORMED;
+    if (wireType === WIRE_LEN && f === STATUS_MESSAGE) {
+      pos = readLength(b, pos, end);
+      if (pos < 0) throw MALFORMED;
+      message = { start: pos, end: pos + varint.lo };
+      pos = message.end;
+    } else if (wireType === WIRE_VARINT && f === STATUS_CODE) {
+      pos = readVarint(b, pos, end);
+      if (pos < 0) throw MALFORMED;
+      code = varint.lo;
+    } else {
+      pos = skipField(b, pos, end, f, wireType);
+      if (pos < 0) throw MALFORMED;
+    }
+  }
+  return [code, message];
+}
+
+const TWO_32 = 4294967296;
+
+/** Unsigned nanoseconds (fixed64 halves) as whole microseconds, rounded down, in an int64 field. */
+function writeMicros(w: WireWriter, fieldNumber: number, lo: number, hi: number): void {
+  if (lo === 0 && hi === 0) return;
+  // (hi * 2^32 + lo) / 1000 without losing bits: divide the high half first.
+  const hiQuotient = Math.floor(hi / 1000);
+  const rest = (hi - hiQuotient * 1000) * TWO_32 + lo; // < 1000 * 2^32: exact
+  const restQuotient = Math.floor(rest / 1000);
+  // µs = hiQuotient * 2^32 + restQuotient, where restQuotient < 2^32 * 1000 / 1000 + 1.
+  const carry = Math.floor(restQuotient / TWO_32);
+  const microLo = restQuotient - carry * TWO_32;
+  const microHi = hiQuotient + carry;
+  if (microLo === 0 && microHi === 0) return;
+  w.tag(fieldNumber, WIRE_VARINT).varint64(microLo, microHi);
+}
+
+/** `duration` = (end − start) ns ÷ 1000, rounded down: negative when the span ends first. */
+function writeDuration(
+  w: WireWriter,
+  startLo: number,
+  startHi: number,
+  endLo: number,
+  endHi: number,
+): void {
+  let lo = endLo - startLo;
+  let hi = endHi - startHi;
+  if (lo < 0) {
+    lo += TWO_32;
+    hi -= 1;
+  }
+  if (hi === 0) {
+    const micros = Math.floor(lo / 1000);
+    if (micros !== 0) w.tag(H_DURATION, WIRE_VARINT).uint32(micros);
+    return;
+  }
+  const ns = BigInt(hi) * 4294967296n + BigInt(lo); // exact, may be negative
+  const q = ns / 1000n;
+  const micros = ns < 0n && q * 1000n !== ns ? q - 1n : q;
+  if (micros === 0n) return;
+  const bits = BigInt.asUintN(64, micros);
+  w.tag(H_DURATION, WIRE_VARINT).varint64(Number(bits & 0xffffffffn), Number(bits >> 32n));
+}
