@@ -149,10 +149,11 @@ function readLog(buf: Buffer, pos: number, end: number): LogView | undefined {
     if (field === LOG_FIELDS && wireType === WIRE_LEN) {
       pos = readLength(buf, pos, end);
       if (pos < 0) return undefined;
-      const tag = readTag(buf, pos, pos + varint.lo);
+      const fieldEnd = pos + varint.lo; // read before readTag reuses the scratch varint
+      const tag = readTag(buf, pos, fieldEnd);
       if (tag === undefined) return undefined;
       log.fields.push(tag);
-      pos += varint.lo;
+      pos = fieldEnd;
     } else if (field === LOG_TIMESTAMP && wireType === WIRE_VARINT) {
       pos = readVarint(buf, pos, end);
       if (pos < 0) return undefined;
