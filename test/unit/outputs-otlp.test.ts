@@ -261,7 +261,7 @@ describe('OTLP messages', () => {
     expect(
       request.resourceSpans.map((r) => [
         r.resource?.attributes?.[0]?.value?.stringValue,
-        r.scopeSpans?.[0]?.spans.length,
+        r.scopeSpans?.[0]?.spans?.length,
       ]),
     ).toEqual([
       ['checkout', 2],
