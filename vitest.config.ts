@@ -5,6 +5,8 @@ import { defineConfig } from 'vitest/config';
  * - unit: pure code, no network, no child processes;
  * - integration: real Kafka broker (KRaft, jars from Maven Central) and kinesalite,
  *   started once by the global setup and shared by the files, one topic per test;
+ * - otel: the OpenTelemetry Collector (built by `npm run otelcol`, cached under ~/.cache)
+ *   reading the OTLP output through the same real broker;
  * - cdk: assertion tests on the synthesized stack.
  */
 // The function's own logs and EMF metrics go to stdout, bypassing vitest's capture; keep the
@@ -36,6 +38,18 @@ export default defineConfig({
           hookTimeout: 300_000,
           // One broker is shared; files run one after another so fault tests
           // (stopping or pausing the broker) never disturb another file.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'otel',
+          include: ['test/otel/**/*.test.ts'],
+          environment: 'node',
+          env: quiet,
+          globalSetup: ['test/harness/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

@@ -38,7 +38,9 @@ export async function createTopic(
   await admin.connect();
   try {
     const created = await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs' own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a broker that just
+      // started answers until the topic's metadata reaches it; the loop below waits for that.
+      waitForLeaders: false,
       timeout: timeoutMs,
       topics: [
         {
