@@ -14,6 +14,7 @@ import { markdownTable, type Row } from './lib/report.js';
 import { brokerReferenceRows } from './suites/broker-reference.js';
 import { bundleRows, coldStartRows } from './suites/cold-start.js';
 import { cpuSuite } from './suites/cpu.js';
+import { formatsSuite } from './suites/formats.js';
 import { memoryRows } from './suites/memory.js';
 import { produceSuite } from './suites/produce.js';
 
@@ -25,7 +26,16 @@ const execFileAsync = promisify(execFile);
  * (path printed at the end). The Lambda runtime's Node (tools/lambda-node) runs the CPU and
  * produce suites again in a child process against the same broker, when it is installed.
  */
-const SUITES = ['cpu', 'produce', 'codecs', 'broker', 'cold-start', 'memory', 'node24'] as const;
+const SUITES = [
+  'cpu',
+  'produce',
+  'codecs',
+  'formats',
+  'broker',
+  'cold-start',
+  'memory',
+  'node24',
+] as const;
 
 const FLAGS: Record<string, FlagSpec> = {
   only: {
@@ -111,6 +121,10 @@ async function main(): Promise<number> {
         })),
       );
     }
+    if (only.has('formats')) {
+      say('input and output formats, and the OpenTelemetry Collector’s kafkaexporter…');
+      rows.push(...(await formatsSuite(lambda, brokers, rounds)));
+    }
     if (only.has('broker')) {
       say('broker reference (Java ProducerPerformance)…');
       const libs = broker?.libsDir ?? (await ensureKafkaJars(version));
@@ -139,7 +153,7 @@ async function main(): Promise<number> {
           'tsx',
           'bench/run.ts',
           '--only',
-          'cpu,produce,codecs',
+          'cpu,produce,codecs,formats',
           '--brokers',
           brokers.join(','),
           '--rounds',

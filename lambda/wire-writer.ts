@@ -29,6 +29,13 @@ export class WireWriter {
     return this;
   }
 
+  /** Drops what was written after `pos` (a message abandoned half way), nested forks included. */
+  rewind(pos: number): this {
+    this.pos = pos;
+    while (this.forks.length > 0 && (this.forks.at(-1) as number) >= pos) this.forks.pop();
+    return this;
+  }
+
   /** A copy of what was written since `start` (default: since the reset). */
   finish(start = 0): Buffer {
     const out = Buffer.allocUnsafe(this.pos - start);

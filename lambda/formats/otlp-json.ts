@@ -3,7 +3,7 @@ import { type DecodedSpan, type DecodedSpans, spansOrEmpty } from './decoded.js'
 import { parseInt64, parseUint64, toLong } from './int64.js';
 import { JsonNumber, type JsonObject, type JsonValue, readJson } from './json-reader.js';
 import { otlpScope } from './otlp-spans.js';
-import { encodeScope, transcodeSpan } from './otlp-transcode.js';
+import { encodeScope, TranscodedSpans } from './otlp-transcode.js';
 
 /**
  * `otlp-json`: one OTLP/JSON `ExportTraceServiceRequest` per record, as the OpenTelemetry
@@ -49,18 +49,28 @@ export function decodeOtlpJson(bytes: Buffer): DecodedSpans {
             version: optionalString(member(scope, 'version')),
           }),
         );
+        // Encoded as OTLP protobuf and transcoded: one implementation of the mapping for both.
+        const transcoded = new TranscodedSpans();
+        const shapes: boolean[] = [];
         for (const span of array(member(ss, 'spans'))) {
           let message: otlp.ISpan;
           try {
             message = otlpSpan(object(span));
           } catch (error) {
             if (!(error instanceof WrongShape)) throw error;
-            spans.push({ ok: false, reason: 'invalid-otlp-span' });
+            shapes.push(false);
             continue;
           }
-          // Encoded as OTLP protobuf and transcoded: one implementation of the mapping for both.
           const encoded = Buffer.from(otlp.Span.encode(message).finish());
-          spans.push(transcodeSpan(encoded, 0, encoded.length, shared));
+          transcoded.add(encoded, 0, encoded.length, shared);
+          shapes.push(true);
+        }
+        const converted = transcoded.finish();
+        let next = 0;
+        for (const ok of shapes) {
+          spans.push(
+            ok ? (converted[next++] as DecodedSpan) : { ok: false, reason: 'invalid-otlp-span' },
+          );
         }
       }
     }

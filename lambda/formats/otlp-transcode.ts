@@ -133,6 +133,35 @@ interface Attribute {
   /** The whole AnyValue, for arrays and key-value lists (written as JSON). */
   anyStart: number;
   anyEnd: number;
+  /** Taken back as a Haystack id, so not a tag. */
+  skip: boolean;
+}
+
+/**
+ * Attributes are parsed into objects reused from span to span (one pool for the span's, one
+ * for an event's): allocating a dozen per span was the largest share of the garbage.
+ */
+const SPAN_ATTRIBUTE_POOL: Attribute[] = [];
+const EVENT_ATTRIBUTE_POOL: Attribute[] = [];
+const eventStarts: number[] = [];
+const eventEnds: number[] = [];
+
+function pooled(pool: Attribute[], i: number): Attribute {
+  let a = pool[i];
+  if (a === undefined) {
+    a = {
+      keyStart: 0,
+      keyEnd: 0,
+      member: 0,
+      valueStart: 0,
+      valueEnd: 0,
+      anyStart: 0,
+      anyEnd: 0,
+      skip: false,
+    };
+    pool[i] = a;
+  }
+  return a;
 }
 
 class Malformed extends Error {}
@@ -140,34 +169,70 @@ const MALFORMED = new Malformed();
 
 const writer = new WireWriter();
 
-/** Converts the OTLP span at `bytes[start, end)`; refuses it alone when it does not parse. */
-export function transcodeSpan(
-  bytes: Buffer,
-  start: number,
-  end: number,
-  scope: EncodedScope,
-): DecodedSpan {
-  try {
-    return { ok: true, bytes: transcode(bytes, start, end, scope) };
-  } catch (error) {
-    if (error instanceof Malformed) return { ok: false, reason: 'invalid-otlp-span' };
-    throw error;
+/**
+ * The Haystack spans of one record, transcoded one after another into one buffer: each span is
+ * a view of it, so a record of a hundred spans costs one allocation, not a hundred. One at a
+ * time (they share the module's writer); {@link finish} before the next record starts.
+ */
+export class TranscodedSpans {
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+
+  constructor() {
+    writer.reset();
+  }
+
+  /** Transcodes the OTLP span at `bytes[start, end)`; one that does not parse is refused alone. */
+  add(bytes: Buffer, start: number, end: number, scope: EncodedScope): void {
+    const at = writer.pos;
+    try {
+      transcode(writer, bytes, start, end, scope);
+      this.starts.push(at);
+      this.ends.push(writer.pos);
+    } catch (error) {
+      writer.rewind(at);
+      if (!(error instanceof Malformed)) throw error;
+      this.starts.push(-1);
+      this.ends.push(-1);
+    }
+  }
+
+  /** The spans in order: views of one buffer holding them all. */
+  finish(): DecodedSpan[] {
+    const all = writer.finish();
+    return this.starts.map((start, i) =>
+      start < 0
+        ? { ok: false, reason: 'invalid-otlp-span' }
+        : { ok: true, bytes: all.subarray(start, this.ends[i]) },
+    );
   }
 }
 
-function transcode(b: Buffer, start: number, end: number, scope: EncodedScope): Buffer {
-  let traceId: Range | undefined;
-  let spanId: Range | undefined;
-  let parentId: Range | undefined;
-  let name: Range | undefined;
+function transcode(
+  w: WireWriter,
+  b: Buffer,
+  start: number,
+  end: number,
+  scope: EncodedScope,
+): void {
+  let traceStart = -1;
+  let traceEnd = -1;
+  let spanStart = -1;
+  let spanEnd = -1;
+  let parentStart = -1;
+  let parentEnd = -1;
+  let nameStart = 0;
+  let nameEnd = 0;
+  let statusStart = -1;
+  let statusEnd = -1;
   let kind = 0;
   let startLo = 0;
   let startHi = 0;
   let endLo = 0;
   let endHi = 0;
-  let status: Range | undefined;
-  const attributes: Attribute[] = [];
-  const events: Range[] = [];
+  const attributes = SPAN_ATTRIBUTE_POOL;
+  let count = 0;
+  let events = 0;
 
   let pos = start;
   while (pos < end) {
@@ -179,15 +244,28 @@ function transcode(b: Buffer, start: number, end: number, scope: EncodedScope): 
     if (wireType === WIRE_LEN) {
       pos = readLength(b, pos, end);
       if (pos < 0) throw MALFORMED;
-      const range = { start: pos, end: pos + varint.lo };
-      pos = range.end;
-      if (f === SPAN_TRACE_ID) traceId = range;
-      else if (f === SPAN_SPAN_ID) spanId = range;
-      else if (f === SPAN_PARENT_SPAN_ID) parentId = range;
-      else if (f === SPAN_NAME) name = range;
-      else if (f === SPAN_ATTRIBUTES) attributes.push(readKeyValue(b, range.start, range.end));
-      else if (f === SPAN_EVENTS) events.push(range);
-      else if (f === SPAN_STATUS) status = range;
+      const at = pos;
+      pos += varint.lo;
+      if (f === SPAN_ATTRIBUTES) readKeyValue(b, at, pos, pooled(attributes, count++));
+      else if (f === SPAN_EVENTS) {
+        eventStarts[events] = at;
+        eventEnds[events++] = pos;
+      } else if (f === SPAN_TRACE_ID) {
+        traceStart = at;
+        traceEnd = pos;
+      } else if (f === SPAN_SPAN_ID) {
+        spanStart = at;
+        spanEnd = pos;
+      } else if (f === SPAN_PARENT_SPAN_ID) {
+        parentStart = at;
+        parentEnd = pos;
+      } else if (f === SPAN_NAME) {
+        nameStart = at;
+        nameEnd = pos;
+      } else if (f === SPAN_STATUS) {
+        statusStart = at;
+        statusEnd = pos;
+      }
     } else if (wireType === WIRE_FIXED64 && (f === SPAN_START || f === SPAN_END)) {
       if (pos + 8 > end) throw MALFORMED;
       if (f === SPAN_START) {
@@ -208,53 +286,56 @@ function transcode(b: Buffer, start: number, end: number, scope: EncodedScope): 
     }
   }
 
-  const hasTrace = idState(b, traceId, 16);
-  const hasSpan = idState(b, spanId, 8);
-  const hasParent = idState(b, parentId, 8);
+  const hasTrace = idState(b, traceStart, traceEnd, 16);
+  const hasSpan = idState(b, spanStart, spanEnd, 8);
+  const hasParent = idState(b, parentStart, parentEnd, 8);
 
   // Ids a Haystack producer gave that OTLP could not spell come back from their attributes.
   let traceText: string | undefined;
   let spanText: string | undefined;
   let parentText: string | undefined;
-  let skipped: Set<Attribute> | undefined;
-  for (const a of attributes) {
+  for (let i = 0; i < count; i++) {
+    const a = attributes[i] as Attribute;
     const n = a.keyEnd - a.keyStart;
     if (a.member !== ANY_STRING || (n !== 17 && n !== 16 && n !== 23)) continue;
     const key = b.toString('latin1', a.keyStart, a.keyEnd);
     const text = b.toString('utf8', a.valueStart, a.valueEnd);
     if (key === ID_ATTRIBUTES.traceId && traceText === undefined && hasTrace) {
-      if (matches(otlpTraceId(text), b, traceId)) traceText = text;
+      if (matches(otlpTraceId(text), b, traceStart, traceEnd)) traceText = text;
       else continue;
     } else if (key === ID_ATTRIBUTES.spanId && spanText === undefined && hasSpan) {
-      if (matches(otlpSpanId(text), b, spanId)) spanText = text;
+      if (matches(otlpSpanId(text), b, spanStart, spanEnd)) spanText = text;
       else continue;
     } else if (key === ID_ATTRIBUTES.parentSpanId && parentText === undefined) {
-      if (text !== '' && matches(otlpParentSpanId(text), b, hasParent ? parentId : undefined)) {
+      const parent = otlpParentSpanId(text);
+      if (text !== '' && matches(parent, b, hasParent ? parentStart : -1, parentEnd)) {
         parentText = text;
       } else continue;
     } else continue;
-    skipped ??= new Set();
-    skipped.add(a);
+    a.skip = true;
   }
 
-  const w = writer.reset();
   if (traceText !== undefined) w.stringField(H_TRACE_ID, traceText);
-  else if (hasTrace && traceId) w.hexField(H_TRACE_ID, b, traceId.start, traceId.end);
+  else if (hasTrace) w.hexField(H_TRACE_ID, b, traceStart, traceEnd);
   if (spanText !== undefined) w.stringField(H_SPAN_ID, spanText);
-  else if (hasSpan && spanId) w.hexField(H_SPAN_ID, b, spanId.start, spanId.end);
+  else if (hasSpan) w.hexField(H_SPAN_ID, b, spanStart, spanEnd);
   if (parentText !== undefined) w.stringField(H_PARENT_SPAN_ID, parentText);
-  else if (hasParent && parentId) w.hexField(H_PARENT_SPAN_ID, b, parentId.start, parentId.end);
+  else if (hasParent) w.hexField(H_PARENT_SPAN_ID, b, parentStart, parentEnd);
   w.raw(scope.serviceField);
-  if (name && name.end > name.start) w.bytesField(H_OPERATION, b, name.start, name.end);
+  if (nameEnd > nameStart) w.bytesField(H_OPERATION, b, nameStart, nameEnd);
   writeMicros(w, H_START, startLo, startHi);
   writeDuration(w, startLo, startHi, endLo, endHi);
-  for (const event of events) writeLog(w, b, event);
+  for (let i = 0; i < events; i++) writeLog(w, b, eventStarts[i] as number, eventEnds[i] as number);
 
-  for (const a of attributes) if (!skipped?.has(a)) writeTag(w, b, a);
+  for (let i = 0; i < count; i++) {
+    const a = attributes[i] as Attribute;
+    if (!a.skip) writeTag(w, b, a);
+  }
   let statusCode = 0;
   let message: Range | undefined;
-  if (status) [statusCode, message] = readStatus(b, status);
-  const has = (key: Buffer) => hasKey(b, attributes, skipped, key);
+  if (statusStart >= 0)
+    [statusCode, message] = readStatus(b, { start: statusStart, end: statusEnd });
+  const has = (key: Buffer) => hasKey(b, attributes, count, key);
   const kindTag = KIND_TAGS[kind];
   const added: Buffer[] = [];
   if (kindTag && !has(KIND_KEY)) {
@@ -280,35 +361,31 @@ function transcode(b: Buffer, start: number, end: number, scope: EncodedScope): 
     w.raw(tag.field);
     added.push(tag.key);
   }
-  return w.finish();
 }
 
 /**
  * Whether an id is there: false when absent, empty or all zero (W3C's invalid id, which
  * validation then refuses by name); a length other than `size` refuses the span.
  */
-function idState(b: Buffer, range: Range | undefined, size: number): boolean {
-  if (range === undefined || range.end === range.start) return false;
-  if (range.end - range.start !== size) throw MALFORMED;
-  for (let i = range.start; i < range.end; i++) if (b[i] !== 0) return true;
+function idState(b: Buffer, start: number, end: number, size: number): boolean {
+  if (start < 0 || end === start) return false;
+  if (end - start !== size) throw MALFORMED;
+  for (let i = start; i < end; i++) if (b[i] !== 0) return true;
   return false;
 }
 
-function matches(id: Buffer, b: Buffer, range: Range | undefined): boolean {
-  if (range === undefined) return id.length === 0;
-  return id.length === range.end - range.start && id.equals(b.subarray(range.start, range.end));
+/** True when `id` is the id at `b[start, end)`; an absent id (start -1) matches only an empty one. */
+function matches(id: Buffer, b: Buffer, start: number, end: number): boolean {
+  if (start < 0) return id.length === 0;
+  return id.length === end - start && id.equals(b.subarray(start, end));
 }
 
 /** True when a span attribute (not one taken back as an id) has this key. */
-function hasKey(
-  b: Buffer,
-  attributes: readonly Attribute[],
-  skipped: ReadonlySet<Attribute> | undefined,
-  key: Buffer,
-): boolean {
+function hasKey(b: Buffer, attributes: readonly Attribute[], count: number, key: Buffer): boolean {
   const n = key.length;
-  for (const a of attributes) {
-    if (a.keyEnd - a.keyStart !== n || skipped?.has(a)) continue;
+  for (let k = 0; k < count; k++) {
+    const a = attributes[k] as Attribute;
+    if (a.keyEnd - a.keyStart !== n || a.skip) continue;
     let same = true;
     for (let i = 0; i < n; i++) {
       if (b[a.keyStart + i] !== key[i]) {
@@ -322,16 +399,11 @@ function hasKey(
 }
 
 /** A `KeyValue`: its key's range and the member of its `AnyValue` that is set (the last one). */
-function readKeyValue(b: Buffer, start: number, end: number): Attribute {
-  const a: Attribute = {
-    keyStart: start,
-    keyEnd: start,
-    member: 0,
-    valueStart: 0,
-    valueEnd: 0,
-    anyStart: 0,
-    anyEnd: 0,
-  };
+function readKeyValue(b: Buffer, start: number, end: number, a: Attribute): void {
+  a.keyStart = start;
+  a.keyEnd = start;
+  a.member = 0;
+  a.skip = false;
   let pos = start;
   while (pos < end) {
     pos = readVarint(b, pos, end);
@@ -358,7 +430,6 @@ function readKeyValue(b: Buffer, start: number, end: number): Attribute {
       if (pos < 0) throw MALFORMED;
     }
   }
-  return a;
 }
 
 function readAnyValue(b: Buffer, start: number, end: number, a: Attribute): void {
@@ -443,13 +514,13 @@ function writeTag(w: WireWriter, b: Buffer, a: Attribute, fieldNumber = H_TAGS):
 }
 
 /** An event as a `Log`: the `event` field holds its name, its attributes follow. */
-function writeLog(w: WireWriter, b: Buffer, range: Range): void {
+function writeLog(w: WireWriter, b: Buffer, start: number, end: number): void {
   let timeLo = 0;
   let timeHi = 0;
   let name: Range | undefined;
-  const attributes: Attribute[] = [];
-  let pos = range.start;
-  const end = range.end;
+  const attributes = EVENT_ATTRIBUTE_POOL;
+  let count = 0;
+  let pos = start;
   while (pos < end) {
     pos = readVarint(b, pos, end);
     if (pos < 0) throw MALFORMED;
@@ -461,7 +532,7 @@ function writeLog(w: WireWriter, b: Buffer, range: Range): void {
       if (pos < 0) throw MALFORMED;
       const valueEnd = pos + varint.lo;
       if (f === EVENT_NAME) name = { start: pos, end: valueEnd };
-      else attributes.push(readKeyValue(b, pos, valueEnd));
+      else readKeyValue(b, pos, valueEnd, pooled(attributes, count++));
       pos = valueEnd;
     } else if (wireType === WIRE_FIXED64 && f === EVENT_TIME) {
       if (pos + 8 > end) throw MALFORMED;
@@ -479,7 +550,7 @@ function writeLog(w: WireWriter, b: Buffer, range: Range): void {
     w.fork(LOG_FIELDS).bytesField(TAG_KEY, EVENT_KEY);
     w.bytesField(TAG_STR, b, name.start, name.end).join();
   }
-  for (const a of attributes) writeTag(w, b, a, LOG_FIELDS);
+  for (let i = 0; i < count; i++) writeTag(w, b, attributes[i] as Attribute, LOG_FIELDS);
   w.join();
 }
 

@@ -206,7 +206,7 @@ describe('otlp-proto output of one span', () => {
       1e6,
       [],
     );
-    const json = JSON.parse((message?.value as Buffer).toString('utf8'));
+    const json = JSON.parse(String(message?.value));
     const s = json.resourceSpans[0].scopeSpans?.[0].spans[0];
 
     expect(s).toMatchObject({
