@@ -5,7 +5,7 @@ import {
   boolValue,
   type EventPlan,
   endMicros,
-  nanos,
+  nanosText,
   type OtlpSpanPlan,
 } from './otlp-span.js';
 
@@ -22,8 +22,8 @@ import {
 export function otlpSpanJson(plan: OtlpSpanPlan): string {
   const { view } = plan;
   const b = Buffer.from(view.bytes.buffer, view.bytes.byteOffset, view.bytes.byteLength);
-  const start = nanos(view.startTime).text;
-  const end = nanos(endMicros(view)).text;
+  const start = nanosText(view.startTime);
+  const end = nanosText(endMicros(view));
   let out = `{"traceId":"${plan.traceId.toString('hex')}","spanId":"${plan.spanId.toString('hex')}"`;
   if (plan.parentSpanId.length > 0) out += `,"parentSpanId":"${plan.parentSpanId.toString('hex')}"`;
   if (view.operationEnd > view.operationStart) {
@@ -53,7 +53,7 @@ export function otlpSpanJson(plan: OtlpSpanPlan): string {
 
 function event(b: Buffer, plan: EventPlan): string {
   const parts: string[] = [];
-  const time = nanos(plan.log.timestamp).text;
+  const time = nanosText(plan.log.timestamp);
   if (time !== '0') parts.push(`"timeUnixNano":"${time}"`);
   if (plan.name) {
     parts.push(

@@ -204,18 +204,22 @@ export function attributeValue(tag: TagView): number {
  * Microseconds to nanoseconds as fixed64 halves. Throws {@link OutOfRange} for a time OTLP
  * cannot hold: negative, or past 2^64 ns (the year 2554).
  */
-export function nanos(micros: number | bigint): { lo: number; hi: number; text: string } {
+export function nanos(micros: number | bigint): { lo: number; hi: number } {
   if (typeof micros === 'number' && micros >= 0) {
     const hi = Math.floor(micros / 4294967296);
     const lo = micros - hi * 4294967296;
     const low = lo * 1000;
     const carry = Math.floor(low / 4294967296);
     const nsHi = hi * 1000 + carry;
-    if (nsHi <= 0xffffffff) {
-      return { lo: low - carry * 4294967296, hi: nsHi, text: micros === 0 ? '0' : `${micros}000` };
-    }
+    if (nsHi <= 0xffffffff) return { lo: low - carry * 4294967296, hi: nsHi };
   }
   throw new OutOfRange();
+}
+
+/** Microseconds as decimal nanoseconds, for OTLP/JSON; throws {@link OutOfRange} as {@link nanos}. */
+export function nanosText(micros: number | bigint): string {
+  nanos(micros);
+  return micros === 0 ? '0' : `${micros}000`;
 }
 
 /** A Haystack time OTLP's unsigned nanoseconds cannot hold. */
