@@ -149,6 +149,7 @@ async function main(): Promise<number> {
       await execFileAsync(
         LAMBDA_NODE,
         [
+          '--expose-gc',
           '--import',
           'tsx',
           'bench/run.ts',

@@ -29,19 +29,29 @@ import { anyValueJson, type OtlpScope } from './otlp-spans.js';
 export interface EncodedScope {
   /** `Span.serviceName` as a whole field. */
   serviceField: Buffer;
-  /** Resource and scope tags, each a whole `Span.tags` field, with its key for de-duplication. */
-  tags: Array<{ key: Buffer; field: Buffer }>;
+  /**
+   * Resource and scope tags, each a whole `Span.tags` field, with its key for de-duplication:
+   * the first of a key only, and which tag derived from the span's fields it would repeat.
+   */
+  tags: Array<{ key: Buffer; field: Buffer; derived: number }>;
 }
 
 /** Encodes what a resource and scope give every span (otlp-spans.ts `otlpScope`). */
 export function encodeScope(scope: OtlpScope): EncodedScope {
-  return {
-    serviceField: field(Span.encode({ serviceName: scope.serviceName }).finish()),
-    tags: scope.tags.map((tag) => ({
-      key: Buffer.from(tag.key ?? '', 'utf8'),
+  const seen = new Set<string>();
+  const tags: EncodedScope['tags'] = [];
+  for (const tag of scope.tags) {
+    const key = tag.key ?? '';
+    if (seen.has(key)) continue; // a later tag of the same key is always left out
+    seen.add(key);
+    const derived = DERIVED_KEYS.indexOf(key);
+    tags.push({
+      key: Buffer.from(key, 'utf8'),
       field: field(Span.encode({ tags: [tag] }).finish()),
-    })),
-  };
+      derived: derived < 0 ? 0 : 1 << derived,
+    });
+  }
+  return { serviceField: field(Span.encode({ serviceName: scope.serviceName }).finish()), tags };
 }
 
 function field(bytes: Uint8Array): Buffer {
@@ -110,6 +120,8 @@ const STATUS_TAGS: ReadonlyArray<Buffer | undefined> = [
   tagField({ key: 'otel.status_code', vStr: 'ERROR' }),
 ];
 const STATUS_DESCRIPTION = 'otel.status_description';
+/** Keys of the tags derived from OTLP fields, in the order they are added; bits of a mask. */
+const DERIVED_KEYS = ['span.kind', 'error', 'otel.status_code', STATUS_DESCRIPTION];
 const KIND_KEY = Buffer.from('span.kind');
 const ERROR_KEY = Buffer.from('error');
 const STATUS_CODE_KEY = Buffer.from('otel.status_code');
@@ -331,35 +343,36 @@ function transcode(
     const a = attributes[i] as Attribute;
     if (!a.skip) writeTag(w, b, a);
   }
-  let statusCode = 0;
-  let message: Range | undefined;
-  if (statusStart >= 0)
-    [statusCode, message] = readStatus(b, { start: statusStart, end: statusEnd });
-  const has = (key: Buffer) => hasKey(b, attributes, count, key);
+  status.code = 0;
+  status.messageStart = 0;
+  status.messageEnd = 0;
+  if (statusStart >= 0) readStatus(b, statusStart, statusEnd);
   const kindTag = KIND_TAGS[kind];
-  const added: Buffer[] = [];
-  if (kindTag && !has(KIND_KEY)) {
+  let added = 0; // bits of DERIVED_KEYS
+  if (kindTag && !hasKey(b, attributes, count, KIND_KEY)) {
     w.raw(kindTag);
-    added.push(KIND_KEY);
+    added |= 1;
   }
-  if (statusCode === 2 && !has(ERROR_KEY)) {
+  if (status.code === 2 && !hasKey(b, attributes, count, ERROR_KEY)) {
     w.raw(ERROR_TAG);
-    added.push(ERROR_KEY);
+    added |= 2;
   }
-  const statusTag = STATUS_TAGS[statusCode];
-  if (statusTag && !has(STATUS_CODE_KEY)) {
+  const statusTag = STATUS_TAGS[status.code];
+  if (statusTag && !hasKey(b, attributes, count, STATUS_CODE_KEY)) {
     w.raw(statusTag);
-    added.push(STATUS_CODE_KEY);
+    added |= 4;
   }
-  if (message && message.end > message.start && !has(STATUS_DESCRIPTION_KEY)) {
+  if (
+    status.messageEnd > status.messageStart &&
+    !hasKey(b, attributes, count, STATUS_DESCRIPTION_KEY)
+  ) {
     w.fork(H_TAGS).bytesField(TAG_KEY, STATUS_DESCRIPTION_KEY);
-    w.bytesField(TAG_STR, b, message.start, message.end).join();
-    added.push(STATUS_DESCRIPTION_KEY);
+    w.bytesField(TAG_STR, b, status.messageStart, status.messageEnd).join();
+    added |= 8;
   }
   for (const tag of scope.tags) {
-    if (has(tag.key) || added.some((k) => k.equals(tag.key))) continue;
+    if ((tag.derived & added) !== 0 || hasKey(b, attributes, count, tag.key)) continue;
     w.raw(tag.field);
-    added.push(tag.key);
   }
 }
 
@@ -554,11 +567,11 @@ function writeLog(w: WireWriter, b: Buffer, start: number, end: number): void {
   w.join();
 }
 
-function readStatus(b: Buffer, range: Range): [number, Range | undefined] {
-  let code = 0;
-  let message: Range | undefined;
-  let pos = range.start;
-  const end = range.end;
+/** The last status read (scratch, like the wire reader's varint). */
+const status = { code: 0, messageStart: 0, messageEnd: 0 };
+
+function readStatus(b: Buffer, start: number, end: number): void {
+  let pos = start;
   while (pos < end) {
     pos = readVarint(b, pos, end);
     if (pos < 0) throw MALFORMED;
@@ -568,18 +581,18 @@ function readStatus(b: Buffer, range: Range): [number, Range | undefined] {
     if (wireType === WIRE_LEN && f === STATUS_MESSAGE) {
       pos = readLength(b, pos, end);
       if (pos < 0) throw MALFORMED;
-      message = { start: pos, end: pos + varint.lo };
-      pos = message.end;
+      status.messageStart = pos;
+      status.messageEnd = pos + varint.lo;
+      pos = status.messageEnd;
     } else if (wireType === WIRE_VARINT && f === STATUS_CODE) {
       pos = readVarint(b, pos, end);
       if (pos < 0) throw MALFORMED;
-      code = varint.lo;
+      status.code = varint.lo;
     } else {
       pos = skipField(b, pos, end, f, wireType);
       if (pos < 0) throw MALFORMED;
     }
   }
-  return [code, message];
 }
 
 const TWO_32 = 4294967296;

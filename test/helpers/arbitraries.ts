@@ -65,7 +65,13 @@ export const otlpSpanArbitrary: fc.Arbitrary<otlp.ISpan> = fc.record({
 /** Resource attributes of a request, `service.name` among them or not. */
 export const resourceArbitrary: fc.Arbitrary<otlp.IResource> = fc.record({
   attributes: fc.array(
-    fc.record({ key: fc.oneof(key, fc.constant('service.name')), value: anyValue }),
+    fc.record({
+      key: fc.oneof(
+        key,
+        fc.constantFrom('service.name', 'span.kind', 'error', 'otel.status_code', 'host.name'),
+      ),
+      value: anyValue,
+    }),
     { maxLength: 4 },
   ),
 });
