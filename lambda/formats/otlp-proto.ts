@@ -1,4 +1,11 @@
 import { otlp } from '../../proto/otlp-trace.generated.js';
+import {
+  REQUEST_RESOURCE_SPANS,
+  RESOURCE_SPANS_RESOURCE,
+  RESOURCE_SPANS_SCOPE_SPANS,
+  SCOPE_SPANS_SCOPE,
+  SCOPE_SPANS_SPANS,
+} from '../otlp-fields.js';
 import { readLength, readVarint, skipField, varint, WIRE_LEN } from '../wire.js';
 import { type DecodedSpan, type DecodedSpans, spansOrEmpty } from './decoded.js';
 import { otlpScope } from './otlp-spans.js';
@@ -15,13 +22,6 @@ import { type EncodedScope, encodeScope, TranscodedSpans } from './otlp-transcod
  * (`invalid-otlp-span`) while its siblings are produced. Broken framing, or a resource or scope that does not decode, refuses
  * the record (`undecodable-otlp`): none of its spans could be given a service name.
  */
-
-// Field numbers of opentelemetry-proto (see proto/otlp-trace.proto).
-const REQUEST_RESOURCE_SPANS = 1;
-const RESOURCE_SPANS_RESOURCE = 1;
-const RESOURCE_SPANS_SCOPE_SPANS = 2;
-const SCOPE_SPANS_SCOPE = 1;
-const SCOPE_SPANS_SPANS = 2;
 
 /** Where a length-delimited field's value lies. */
 interface Range {

@@ -1,5 +1,50 @@
 import { type ITag, Span, Tag } from '../../proto/haystack.generated.js';
 import { otlp } from '../../proto/otlp-trace.generated.js';
+import {
+  H_DURATION,
+  H_LOGS,
+  H_OPERATION,
+  H_PARENT_SPAN_ID,
+  H_SPAN_ID,
+  H_START,
+  H_TAGS,
+  H_TRACE_ID,
+  LOG_FIELDS,
+  LOG_TIMESTAMP,
+  TAG_BOOL,
+  TAG_BYTES,
+  TAG_DOUBLE,
+  TAG_KEY,
+  TAG_LONG,
+  TAG_STR,
+  TAG_TYPE,
+} from '../haystack-fields.js';
+import {
+  ANY_ARRAY,
+  ANY_BOOL,
+  ANY_BYTES,
+  ANY_DOUBLE,
+  ANY_INT,
+  ANY_KVLIST,
+  ANY_STRING,
+  EVENT_ATTRIBUTES,
+  EVENT_NAME,
+  EVENT_TIME,
+  KV_KEY,
+  KV_VALUE,
+  SPAN_ATTRIBUTES,
+  SPAN_END,
+  SPAN_EVENTS,
+  SPAN_KIND,
+  SPAN_NAME,
+  SPAN_PARENT_SPAN_ID,
+  SPAN_SPAN_ID,
+  SPAN_START,
+  SPAN_STATUS,
+  SPAN_TRACE_ID,
+  STATUS_CODE,
+  STATUS_MESSAGE,
+} from '../otlp-fields.js';
 import { ID_ATTRIBUTES, otlpParentSpanId, otlpSpanId, otlpTraceId } from '../outputs/otlp-ids.js';
 import {
   readLength,
@@ -57,51 +102,6 @@ export function encodeScope(scope: OtlpScope): EncodedScope {
 function field(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
-
-// opentelemetry-proto field numbers (proto/otlp-trace.proto).
-const SPAN_TRACE_ID = 1;
-const SPAN_SPAN_ID = 2;
-const SPAN_PARENT_SPAN_ID = 4;
-const SPAN_NAME = 5;
-const SPAN_KIND = 6;
-const SPAN_START = 7;
-const SPAN_END = 8;
-const SPAN_ATTRIBUTES = 9;
-const SPAN_EVENTS = 11;
-const SPAN_STATUS = 15;
-const EVENT_TIME = 1;
-const EVENT_NAME = 2;
-const EVENT_ATTRIBUTES = 3;
-const STATUS_MESSAGE = 2;
-const STATUS_CODE = 3;
-const KV_KEY = 1;
-const KV_VALUE = 2;
-const ANY_STRING = 1;
-const ANY_BOOL = 2;
-const ANY_INT = 3;
-const ANY_DOUBLE = 4;
-const ANY_ARRAY = 5;
-const ANY_KVLIST = 6;
-const ANY_BYTES = 7;
-
-// Haystack field numbers (proto/haystack.proto).
-const H_TRACE_ID = 1;
-const H_SPAN_ID = 2;
-const H_PARENT_SPAN_ID = 3;
-const H_OPERATION = 5;
-const H_START = 6;
-const H_DURATION = 7;
-const H_LOGS = 8;
-const H_TAGS = 9;
-const LOG_TIMESTAMP = 1;
-const LOG_FIELDS = 2;
-const TAG_KEY = 1;
-const TAG_TYPE = 2;
-const TAG_STR = 3;
-const TAG_LONG = 4;
-const TAG_DOUBLE = 5;
-const TAG_BOOL = 6;
-const TAG_BYTES = 7;
 
 /** Field bytes of the tags OTLP's kind and status become, built once. */
 const tagField = (tag: ITag) => field(Span.encode({ tags: [tag] }).finish());

@@ -1,4 +1,24 @@
 import {
+  H_DURATION,
+  H_LOGS,
+  H_OPERATION,
+  H_PARENT_SPAN_ID,
+  H_SERVICE_NAME,
+  H_SPAN_ID,
+  H_START,
+  H_TAGS,
+  H_TRACE_ID,
+  LOG_FIELDS,
+  LOG_TIMESTAMP,
+  TAG_BOOL,
+  TAG_BYTES,
+  TAG_DOUBLE,
+  TAG_KEY,
+  TAG_LONG,
+  TAG_STR,
+  TAG_TYPE,
+} from '../haystack-fields.js';
+import {
   readLength,
   readVarint,
   skipField,
@@ -52,20 +72,6 @@ export interface TagView {
   valueEnd: number;
 }
 
-const SPAN_TRACE_ID = 1;
-const SPAN_SPAN_ID = 2;
-const SPAN_PARENT_SPAN_ID = 3;
-const SPAN_SERVICE_NAME = 4;
-const SPAN_OPERATION_NAME = 5;
-const SPAN_START_TIME = 6;
-const SPAN_DURATION = 7;
-const SPAN_LOGS = 8;
-const SPAN_TAGS = 9;
-const LOG_TIMESTAMP = 1;
-const LOG_FIELDS = 2;
-const TAG_KEY = 1;
-const TAG_TYPE = 2;
-
 /** Locates the fields of one serialized span; undefined when the bytes are not a `Span`. */
 export function viewHaystackSpan(bytes: Uint8Array): HaystackSpanView | undefined {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -90,34 +96,34 @@ export function viewHaystackSpan(bytes: Uint8Array): HaystackSpanView | undefine
     const field = varint.lo >>> 3;
     const wireType = varint.lo & 7;
     if (field === 0) return undefined;
-    if (wireType === WIRE_LEN && field <= SPAN_TAGS && field !== 6 && field !== 7) {
+    if (wireType === WIRE_LEN && field <= H_TAGS && field !== H_START && field !== H_DURATION) {
       pos = readLength(buf, pos, end);
       if (pos < 0) return undefined;
       const valueEnd = pos + varint.lo;
       switch (field) {
-        case SPAN_TRACE_ID:
+        case H_TRACE_ID:
           view.traceId = buf.toString('utf8', pos, valueEnd);
           break;
-        case SPAN_SPAN_ID:
+        case H_SPAN_ID:
           view.spanId = buf.toString('utf8', pos, valueEnd);
           break;
-        case SPAN_PARENT_SPAN_ID:
+        case H_PARENT_SPAN_ID:
           view.parentSpanId = buf.toString('utf8', pos, valueEnd);
           break;
-        case SPAN_SERVICE_NAME:
+        case H_SERVICE_NAME:
           view.serviceName = buf.toString('utf8', pos, valueEnd);
           break;
-        case SPAN_OPERATION_NAME:
+        case H_OPERATION:
           view.operationStart = pos;
           view.operationEnd = valueEnd;
           break;
-        case SPAN_LOGS: {
+        case H_LOGS: {
           const log = readLog(buf, pos, valueEnd);
           if (log === undefined) return undefined;
           view.logs.push(log);
           break;
         }
-        case SPAN_TAGS: {
+        case H_TAGS: {
           const tag = readTag(buf, pos, valueEnd);
           if (tag === undefined) return undefined;
           view.tags.push(tag);
@@ -125,10 +131,10 @@ export function viewHaystackSpan(bytes: Uint8Array): HaystackSpanView | undefine
         }
       }
       pos = valueEnd;
-    } else if (wireType === WIRE_VARINT && (field === SPAN_START_TIME || field === SPAN_DURATION)) {
+    } else if (wireType === WIRE_VARINT && (field === H_START || field === H_DURATION)) {
       pos = readVarint(buf, pos, end);
       if (pos < 0) return undefined;
-      if (field === SPAN_START_TIME) view.startTime = int64();
+      if (field === H_START) view.startTime = int64();
       else view.duration = int64();
     } else {
       pos = skipField(buf, pos, end, field, wireType);
@@ -182,7 +188,7 @@ function readTag(buf: Buffer, pos: number, end: number): TagView | undefined {
     const wireType = varint.lo & 7;
     if (field === 0) return undefined;
     const start = pos;
-    if (wireType === WIRE_LEN && (field === TAG_KEY || field === 3 || field === 7)) {
+    if (wireType === WIRE_LEN && (field === TAG_KEY || field === TAG_STR || field === TAG_BYTES)) {
       pos = readLength(buf, pos, end);
       if (pos < 0) return undefined;
       if (field === TAG_KEY) {
@@ -194,7 +200,10 @@ function readTag(buf: Buffer, pos: number, end: number): TagView | undefined {
         tag.valueEnd = pos + varint.lo;
       }
       pos += varint.lo;
-    } else if (wireType === WIRE_VARINT && (field === TAG_TYPE || field === 4 || field === 6)) {
+    } else if (
+      wireType === WIRE_VARINT &&
+      (field === TAG_TYPE || field === TAG_LONG || field === TAG_BOOL)
+    ) {
       pos = readVarint(buf, pos, end);
       if (pos < 0) return undefined;
       if (field === TAG_TYPE) tag.type = varint.lo;
@@ -203,7 +212,7 @@ function readTag(buf: Buffer, pos: number, end: number): TagView | undefined {
         tag.valueStart = start;
         tag.valueEnd = pos;
       }
-    } else if (wireType === WIRE_FIXED64 && field === 5) {
+    } else if (wireType === WIRE_FIXED64 && field === TAG_DOUBLE) {
       if (pos + 8 > end) return undefined;
       tag.value = TagValue.double;
       tag.valueStart = pos;

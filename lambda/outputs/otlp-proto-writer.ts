@@ -1,3 +1,35 @@
+import {
+  ANY_BOOL,
+  ANY_BYTES,
+  ANY_DOUBLE,
+  ANY_INT,
+  ANY_STRING,
+  EVENT_ATTRIBUTES,
+  EVENT_NAME,
+  EVENT_TIME,
+  KV_KEY,
+  KV_VALUE,
+  REQUEST_RESOURCE_SPANS,
+  RESOURCE_ATTRIBUTES,
+  RESOURCE_SPANS_RESOURCE,
+  RESOURCE_SPANS_SCOPE_SPANS,
+  SCOPE_NAME,
+  SCOPE_SPANS_SCOPE,
+  SCOPE_SPANS_SPANS,
+  SCOPE_VERSION,
+  SPAN_ATTRIBUTES,
+  SPAN_END,
+  SPAN_EVENTS,
+  SPAN_KIND,
+  SPAN_NAME,
+  SPAN_PARENT_SPAN_ID,
+  SPAN_SPAN_ID,
+  SPAN_START,
+  SPAN_STATUS,
+  SPAN_TRACE_ID,
+  STATUS_CODE,
+  STATUS_MESSAGE,
+} from '../otlp-fields.js';
 import { WIRE_FIXED64, WIRE_LEN, WIRE_VARINT } from '../wire.js';
 import { WireWriter } from '../wire-writer.js';
 import type { TagView } from './haystack-view.js';
@@ -16,38 +48,6 @@ import {
  * `ExportTraceServiceRequest`, what the OpenTelemetry Collector's `kafkareceiver` reads with
  * `encoding: otlp_proto`. Strings and values are copied from the Haystack span's bytes.
  */
-
-// opentelemetry-proto field numbers (proto/otlp-trace.proto).
-const REQUEST_RESOURCE_SPANS = 1;
-const RESOURCE_SPANS_RESOURCE = 1;
-const RESOURCE_SPANS_SCOPE_SPANS = 2;
-const RESOURCE_ATTRIBUTES = 1;
-const SCOPE_SPANS_SCOPE = 1;
-const SCOPE_SPANS_SPANS = 2;
-const SCOPE_NAME = 1;
-const SCOPE_VERSION = 2;
-const SPAN_TRACE_ID = 1;
-const SPAN_SPAN_ID = 2;
-const SPAN_PARENT_SPAN_ID = 4;
-const SPAN_NAME = 5;
-const SPAN_KIND = 6;
-const SPAN_START = 7;
-const SPAN_END = 8;
-const SPAN_ATTRIBUTES = 9;
-const SPAN_EVENTS = 11;
-const SPAN_STATUS = 15;
-const EVENT_TIME = 1;
-const EVENT_NAME = 2;
-const EVENT_ATTRIBUTES = 3;
-const STATUS_MESSAGE = 2;
-const STATUS_CODE = 3;
-const KEY_VALUE_KEY = 1;
-const KEY_VALUE_VALUE = 2;
-const ANY_STRING = 1;
-const ANY_BOOL = 2;
-const ANY_INT = 3;
-const ANY_DOUBLE = 4;
-const ANY_BYTES = 7;
 
 const writer = new WireWriter();
 
@@ -68,8 +68,8 @@ export function otlpSpanBytes(plan: OtlpSpanPlan): Buffer {
   if (start.lo !== 0 || start.hi !== 0) w.fixed64Field(SPAN_START, start.lo, start.hi);
   if (end.lo !== 0 || end.hi !== 0) w.fixed64Field(SPAN_END, end.lo, end.hi);
   for (const [key, value] of plan.idAttributes) {
-    w.fork(SPAN_ATTRIBUTES).stringField(KEY_VALUE_KEY, key);
-    w.fork(KEY_VALUE_VALUE).stringField(ANY_STRING, value).join().join();
+    w.fork(SPAN_ATTRIBUTES).stringField(KV_KEY, key);
+    w.fork(KV_VALUE).stringField(ANY_STRING, value).join().join();
   }
   for (const tag of plan.attributes) keyValue(w, b, SPAN_ATTRIBUTES, tag);
   for (const event of plan.events) writeEvent(w, b, event);
@@ -96,8 +96,8 @@ function writeEvent(w: WireWriter, b: Uint8Array, event: EventPlan): void {
 /** A tag as a `KeyValue` in field `field`: the value member it holds, copied. */
 function keyValue(w: WireWriter, b: Uint8Array, field: number, tag: TagView): void {
   w.fork(field);
-  if (tag.keyEnd > tag.keyStart) w.bytesField(KEY_VALUE_KEY, b, tag.keyStart, tag.keyEnd);
-  w.fork(KEY_VALUE_VALUE);
+  if (tag.keyEnd > tag.keyStart) w.bytesField(KV_KEY, b, tag.keyStart, tag.keyEnd);
+  w.fork(KV_VALUE);
   const set = tag.value !== TagValue.none;
   switch (attributeValue(tag)) {
     case TagValue.str:
@@ -137,8 +137,8 @@ export function otlpRequestBytes(groups: readonly ScopeGroup[]): Buffer {
   for (const group of groups) {
     w.fork(REQUEST_RESOURCE_SPANS);
     w.fork(RESOURCE_SPANS_RESOURCE);
-    w.fork(RESOURCE_ATTRIBUTES).stringField(KEY_VALUE_KEY, 'service.name');
-    w.fork(KEY_VALUE_VALUE).stringField(ANY_STRING, group.serviceName).join().join();
+    w.fork(RESOURCE_ATTRIBUTES).stringField(KV_KEY, 'service.name');
+    w.fork(KV_VALUE).stringField(ANY_STRING, group.serviceName).join().join();
     w.join();
     w.fork(RESOURCE_SPANS_SCOPE_SPANS);
     if (group.scopeName !== '' || group.scopeVersion !== '') {
