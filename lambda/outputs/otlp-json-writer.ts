@@ -88,6 +88,7 @@ function anyValue(b: Buffer, tag: TagView): string {
 
 /** protobuf JSON's double: a number, or the strings NaN, Infinity and -Infinity. */
 function doubleJson(d: number): string {
+  if (Object.is(d, -0)) return '-0'; // String(-0) is "0": the sign would be lost
   if (Number.isFinite(d)) return String(d);
   return Number.isNaN(d) ? '"NaN"' : d > 0 ? '"Infinity"' : '"-Infinity"';
 }
