@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three suites, each runnable alone:
+ * Suites, each runnable alone:
  * - unit: pure code, no network, no child processes;
  * - integration: real Kafka broker (KRaft, jars from Maven Central) and kinesalite,
  *   started once by the global setup and shared by the files, one topic per test;
+ * - otel: the OpenTelemetry Collector (built by `npm run otelcol`, cached under ~/.cache)
+ *   reading the OTLP output through the same real broker;
  * - cdk: assertion tests on the synthesized stack;
  * - sam: `sam local invoke` of the synthesized template in Docker (`npm run test:sam`, which
  *   synthesizes first), with a Docker daemon, the offline image and a broker of its own.
@@ -38,6 +40,18 @@ export default defineConfig({
           hookTimeout: 300_000,
           // One broker is shared; files run one after another so fault tests
           // (stopping or pausing the broker) never disturb another file.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'otel',
+          include: ['test/otel/**/*.test.ts'],
+          environment: 'node',
+          env: quiet,
+          globalSetup: ['test/harness/global-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

@@ -17,6 +17,7 @@ import { brokerReferenceRows } from './suites/broker-reference.js';
 import { bundleRows, coldStartRows } from './suites/cold-start.js';
 import { costSuite } from './suites/cost.js';
 import { cpuSuite } from './suites/cpu.js';
+import { formatsSuite } from './suites/formats.js';
 import { memoryRows } from './suites/memory.js';
 import { produceSuite } from './suites/produce.js';
 
@@ -32,6 +33,7 @@ const SUITES = [
   'cpu',
   'produce',
   'codecs',
+  'formats',
   'broker',
   'cold-start',
   'memory',
@@ -144,6 +146,10 @@ async function main(): Promise<number> {
         })),
       );
     }
+    if (only.has('formats')) {
+      say('input and output formats, and the OpenTelemetry Collector’s kafkaexporter…');
+      rows.push(...(await formatsSuite(lambda, brokers, rounds)));
+    }
     if (only.has('broker')) {
       say('broker reference (Java ProducerPerformance)…');
       const libs = broker?.libsDir ?? (await ensureKafkaJars(version));
@@ -184,11 +190,12 @@ async function main(): Promise<number> {
       await execFileAsync(
         LAMBDA_NODE,
         [
+          '--expose-gc',
           '--import',
           'tsx',
           'bench/run.ts',
           '--only',
-          only.has('cost') ? 'cpu,produce,codecs,cost' : 'cpu,produce,codecs',
+          only.has('cost') ? 'cpu,produce,codecs,formats,cost' : 'cpu,produce,codecs,formats',
           '--tables',
           outTables,
           ...(flags.prices ? ['--prices', String(flags.prices)] : []),

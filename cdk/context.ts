@@ -42,7 +42,7 @@ const KEYS: Record<string, readonly string[]> = {
   stream: ['arn', 'encryptionKeyArn', 'name', 'shardCount', 'retentionHours', 'customerManagedKey'],
   kafka: ['bootstrapBrokers', 'topic', 'deadLetterTopic', 'auth', 'producer', 'routes'],
   // Each item of the list; its `tags` are free-form, like `additionalTags`.
-  'kafka.routes[]': ['name', 'topic', 'tags', 'brokers', 'clusterArn'],
+  'kafka.routes[]': ['name', 'topic', 'tags', 'brokers', 'clusterArn', 'output'],
   'kafka.auth': [
     'mode',
     'clusterArn',

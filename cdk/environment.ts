@@ -72,9 +72,13 @@ function formatEnvironment({
       routes.length > 0
         ? // Only what the function reads: clusterArn is for the IAM policy, not the function.
           json(
-            routes.map(({ name, topic, tags, brokers }) =>
-              brokers === undefined ? { name, topic, tags } : { name, topic, tags, brokers },
-            ),
+            routes.map(({ name, topic, tags, brokers, output }) => ({
+              name,
+              topic,
+              tags,
+              ...(brokers === undefined ? {} : { brokers }),
+              ...(output === undefined ? {} : { output }),
+            })),
           )
         : undefined,
     ],

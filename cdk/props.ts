@@ -71,7 +71,8 @@ export interface ProducerProps {
 
 /**
  * A tag route (`ROUTES`): a span whose string tags include every pair of `tags` is also
- * produced to `topic`, with the same key and value as on the main topic.
+ * produced to `topic`, with the same key and value as on the main topic, or in its own
+ * `output` format (an OpenTelemetry topic beside Haystack's).
  */
 export interface RouteProps {
   /** 1-64 of `a-z A-Z 0-9 _ -`, unique: names the route in logs and in `routed.span.<name>`. */
@@ -94,6 +95,11 @@ export interface RouteProps {
    * because the function signs its IAM tokens for its own region.
    */
   readonly clusterArn?: string;
+  /**
+   * The route's own output format, e.g. `otlp-proto` for the OpenTelemetry Collector's
+   * `kafkareceiver` (docs/haystack-to-otlp.md). Default: `formats.output`.
+   */
+  readonly output?: OutputFormat;
 }
 
 export interface KafkaProps {
@@ -114,11 +120,17 @@ export interface KafkaProps {
 export interface FormatProps {
   /** `INPUT_FORMAT`: what one user record holds. Default `haystack-span`. */
   readonly input?: InputFormat;
-  /** `OUTPUT_FORMAT`: the span's bytes, or the original collector's JSON. Default `proto`. */
-  readonly output?: 'proto' | 'json';
+  /**
+   * `OUTPUT_FORMAT`: the span's bytes (`proto`), the original collector's JSON (`json`), or
+   * OpenTelemetry, one message per trace (`otlp-proto`, `otlp-json`). Default `proto`.
+   */
+  readonly output?: OutputFormat;
   /** `MAX_DECOMPRESSED_BYTES` (1024-268435456): the most a gzip or zlib record may inflate to. Default 10485760. */
   readonly maxDecompressedBytes?: number;
 }
+
+/** The output formats the function writes (lambda/outputs/output-formats.ts; a test holds them equal). */
+export type OutputFormat = 'proto' | 'json' | 'otlp-proto' | 'otlp-json';
 
 /** The input formats the function reads (lambda/formats/decoders.ts; a test holds them equal). */
 export type InputFormat =

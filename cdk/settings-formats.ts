@@ -1,7 +1,14 @@
 import { DECORATORS } from './defaults.js';
 import { type MskCluster, parseClusterArn } from './msk-arns.js';
 import { BROKER, TOPIC } from './patterns.js';
-import type { FormatProps, InputFormat, KafkaAuth, RouteProps, SizeGuardProps } from './props.js';
+import type {
+  FormatProps,
+  InputFormat,
+  KafkaAuth,
+  OutputFormat,
+  RouteProps,
+  SizeGuardProps,
+} from './props.js';
 
 /**
  * Checks of the formats, size guard, additional tags and routes settings. They accept what the
@@ -24,7 +31,8 @@ export const INPUT_FORMATS: readonly InputFormat[] = [
   'otlp-json',
 ];
 
-const OUTPUT_FORMATS: readonly string[] = ['proto', 'json'];
+/** The output formats the function writes (lambda/outputs/output-formats.ts; a test holds them equal). */
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['proto', 'json', 'otlp-proto', 'otlp-json'];
 /** Routes are named in metrics (`routed.span.<name>`): the function's own pattern. */
 const ROUTE_NAME = /^[a-zA-Z0-9_-]{1,64}$/;
 
@@ -45,7 +53,7 @@ export function checkFormats(formats: FormatProps, int: IntCheck, check: Check):
   if (formats.output !== undefined) {
     check(
       OUTPUT_FORMATS.includes(formats.output),
-      `formats.output="${formats.output}" is not accepted: use proto or json`,
+      `formats.output="${formats.output}" is not accepted: use one of ${OUTPUT_FORMATS.join(', ')}`,
     );
   }
   if (formats.maxDecompressedBytes !== undefined) {
@@ -114,7 +122,7 @@ export function checkRoutes(routes: unknown, main: MainCluster, check: Check): R
   if (!Array.isArray(routes)) {
     check(
       false,
-      'kafka.routes is not accepted: use a list of {name, topic, tags, brokers?, clusterArn?}',
+      'kafka.routes is not accepted: use a list of {name, topic, tags, brokers?, clusterArn?, output?}',
     );
     return [];
   }
@@ -129,11 +137,14 @@ export function checkRoutes(routes: unknown, main: MainCluster, check: Check): R
   for (const [i, item] of routes.entries()) {
     const at = `kafka.routes[${i}]`;
     if (typeof item !== 'object' || item === null || Array.isArray(item)) {
-      check(false, `${at} is not accepted: use {name, topic, tags, brokers?, clusterArn?}`);
+      check(
+        false,
+        `${at} is not accepted: use {name, topic, tags, brokers?, clusterArn?, output?}`,
+      );
       continue;
     }
     const route = item as RouteProps;
-    const { name, topic, tags, brokers, clusterArn } = route;
+    const { name, topic, tags, brokers, clusterArn, output } = route;
     check(
       typeof name === 'string' && ROUTE_NAME.test(name),
       `${at}.name=${JSON.stringify(name)} is not accepted: use 1-64 of a-z A-Z 0-9 _ - (it names the route's metric)`,
@@ -146,6 +157,10 @@ export function checkRoutes(routes: unknown, main: MainCluster, check: Check): R
     check(
       typeof topic === 'string' && TOPIC.test(topic),
       `${at}.topic=${JSON.stringify(topic)} is not a Kafka topic name`,
+    );
+    check(
+      output === undefined || OUTPUT_FORMATS.includes(output),
+      `${at}.output=${JSON.stringify(output)} is not accepted: use one of ${OUTPUT_FORMATS.join(', ')} (absent: formats.output)`,
     );
     const tagsProblem = stringRecordProblem(tags);
     check(

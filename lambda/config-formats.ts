@@ -1,5 +1,4 @@
 import { type AdditionalTags, prepareAdditionalTags } from './decorators/additional-tags.js';
-import type { OutputFormat } from './decorators/json-output.js';
 import type { Route } from './decorators/routes.js';
 import {
   DEFAULT_INFO_TAG_KEY,
@@ -8,6 +7,7 @@ import {
 } from './decorators/size-guard.js';
 import { BROKER, type Env, EnvReader, TOPIC_NAME } from './env-reader.js';
 import { INPUT_FORMATS, type InputFormat } from './formats/decoders.js';
+import { OUTPUT_FORMATS, type OutputFormat } from './outputs/output-formats.js';
 
 /**
  * Configuration of input formats, decorators and routes: the environment variables of issue 6,
@@ -23,7 +23,11 @@ export interface FormatSettings {
    * most bytes a gzip/zlib record may inflate to; a larger one is refused, never expanded.
    */
   maxDecompressedBytes: number;
-  /** `OUTPUT_FORMAT`, default `proto`: the span bytes; `json`: the original's JSON of the span. */
+  /**
+   * `OUTPUT_FORMAT`, default `proto`: the span bytes; `json`: the original's JSON of the span;
+   * `otlp-proto` / `otlp-json`: OpenTelemetry, one message per trace (lambda/outputs/). Routes
+   * without an `output` of their own use it too.
+   */
   outputFormat: OutputFormat;
   /** `SIZE_GUARD_*`: the original's span size guard, off by default. */
   sizeGuard: SizeGuardSettings;
@@ -63,7 +67,7 @@ export function readFormatSettings(env: Env, problems: string[]): FormatSettings
       1024,
       256 * 1024 * 1024,
     ),
-    outputFormat: read.oneOf<OutputFormat>('OUTPUT_FORMAT', 'proto', ['proto', 'json']),
+    outputFormat: read.oneOf<OutputFormat>('OUTPUT_FORMAT', 'proto', OUTPUT_FORMATS),
     sizeGuard: {
       enable: read.bool('SIZE_GUARD_ENABLE', false),
       logOnly: read.bool('SIZE_GUARD_LOG_ONLY', false),
@@ -108,8 +112,7 @@ function readAdditionalTags(text: string | undefined, problems: string[]): Recor
   return tags;
 }
 
-const ROUTES_ACCEPTED =
-  'use a JSON array of {"name","topic","tags":{"key":"value"},"brokers"?:["host:port"]}';
+const ROUTES_ACCEPTED = `use a JSON array of {"name","topic","tags":{"key":"value"},"brokers"?:["host:port"],"output"?:"${OUTPUT_FORMATS.join('|')}"}`;
 
 function readRoutes(text: string | undefined, problems: string[]): Route[] {
   if (text === undefined) return [];
@@ -129,7 +132,7 @@ function readRoutes(text: string | undefined, problems: string[]): Route[] {
       problem('is not an object');
       continue;
     }
-    const { name, topic, tags, brokers } = item as Record<string, unknown>;
+    const { name, topic, tags, brokers, output } = item as Record<string, unknown>;
     if (typeof name !== 'string' || !ROUTE_NAME.test(name)) {
       problem('"name" must be 1-64 of a-z A-Z 0-9 _ -');
       continue;
@@ -146,6 +149,13 @@ function readRoutes(text: string | undefined, problems: string[]): Route[] {
       continue;
     }
     const route: Route = { name, topic, tags: routeTags };
+    if (output !== undefined) {
+      if (!OUTPUT_FORMATS.includes(output as OutputFormat)) {
+        problem(`"output" must be one of ${OUTPUT_FORMATS.join(', ')} (absent: OUTPUT_FORMAT)`);
+        continue;
+      }
+      route.output = output as OutputFormat;
+    }
     if (brokers !== undefined) {
       const list = typeof brokers === 'string' ? brokers.split(',').map((b) => b.trim()) : brokers;
       if (

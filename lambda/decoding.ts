@@ -39,10 +39,23 @@ export function decodeUserRecords(
     }
     // Span indexes are only worth a header when a record can hold several spans.
     const multi = settings.inputFormat !== 'haystack-span';
-    for (const [spanIndex, span] of decoded.spans.entries()) {
-      const at = multi ? { ...record, spanIndex } : record;
-      if (span.ok) spans.push({ ...at, data: span.bytes });
-      else rejected.push({ ...at, reason: span.reason });
+    const { recordIndex, subIndex } = record;
+    for (let spanIndex = 0; spanIndex < decoded.spans.length; spanIndex++) {
+      const span = decoded.spans[spanIndex] as (typeof decoded.spans)[number];
+      // Literal objects of one shape: this runs once per span of every multi-span record.
+      if (span.ok) {
+        spans.push(
+          multi
+            ? { recordIndex, subIndex, spanIndex, data: span.bytes }
+            : { recordIndex, subIndex, data: span.bytes },
+        );
+      } else {
+        rejected.push(
+          multi
+            ? { recordIndex, subIndex, spanIndex, reason: span.reason, data: record.data }
+            : { recordIndex, subIndex, reason: span.reason, data: record.data },
+        );
+      }
     }
   }
   return spans;

@@ -1,6 +1,5 @@
 import type { FormatSettings } from './config-formats.js';
 import { addTags } from './decorators/additional-tags.js';
-import { outputValue } from './decorators/json-output.js';
 import { matchingRoutes, type Route } from './decorators/routes.js';
 import { guardSpanSize } from './decorators/size-guard.js';
 import type { ValidSpan } from './spans.js';
@@ -17,7 +16,7 @@ export interface DecorationCounts {
 
 /** Valid spans after the decorators, with the routes each one also goes to. */
 export interface DecoratedSpans {
-  /** Same order as the input; `record.data` is the value to produce. */
+  /** Same order as the input; `record.data` is the decorated Haystack span. */
   spans: ValidSpan[];
   /** Per span, the routes it matched; empty when no route is configured. */
   routes: ReadonlyArray<readonly Route[]>;
@@ -25,8 +24,9 @@ export interface DecoratedSpans {
 
 /**
  * The original collector's decorators, in its order: the size guard, the additional tags, the
- * tag routes (matched on the decorated span), then the output format. With none configured
- * (the default) the spans pass through untouched, bytes and all. A span's key is its traceId,
+ * tag routes (matched on the decorated span); the output format is the messages' business
+ * (lambda/messages.ts), since a route may have its own. With none configured (the default)
+ * the spans pass through untouched, bytes and all. A span's key is its traceId,
  * which no decorator changes, so the key found by validation stays right.
  */
 export function decorateSpans(
@@ -34,12 +34,8 @@ export function decorateSpans(
   settings: FormatSettings,
   counts: DecorationCounts,
 ): DecoratedSpans {
-  const { sizeGuard, additionalTags, routes, outputFormat } = settings;
-  const active =
-    sizeGuard.enable ||
-    additionalTags.entries.length > 0 ||
-    routes.length > 0 ||
-    outputFormat !== 'proto';
+  const { sizeGuard, additionalTags, routes } = settings;
+  const active = sizeGuard.enable || additionalTags.entries.length > 0 || routes.length > 0;
   if (!active) return { spans, routes: [] };
 
   const decorated: ValidSpan[] = new Array(spans.length);
@@ -52,9 +48,8 @@ export function decorateSpans(
     const tagged = addTags(guarded.bytes, additionalTags);
     if (tagged !== guarded.bytes) counts.decorated++;
     if (routes.length > 0) matched[i] = matchingRoutes(tagged, routes);
-    const value = outputValue(tagged, outputFormat);
     decorated[i] =
-      value === record.data ? { record, key } : { record: { ...record, data: value }, key };
+      tagged === record.data ? { record, key } : { record: { ...record, data: tagged }, key };
   }
   return { spans: decorated, routes: matched };
 }

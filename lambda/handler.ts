@@ -7,6 +7,7 @@ import { decorateSpans } from './decorate.js';
 import { batchResponse, earliestUnacknowledged, sequenceNumberOf } from './failures.js';
 import { describeKafkaError } from './kafka-errors.js';
 import { routeMessages, spanMessages } from './messages.js';
+import { SpanOutputs } from './outputs/span-outputs.js';
 import type { MessageProducer } from './producer.js';
 import { readRecords } from './records.js';
 import { checkSpans } from './spans.js';
@@ -62,8 +63,15 @@ export function createHandler(
       countFormats(counts, decoded.length, userRecords.length);
 
       // Spans too large for any request are refused here, so dead letters are built after it.
-      const spanOut = spanMessages(spans, kafka.topic, kafka.maxBatchBytes, rejected);
-      const routed = routeMessages(spans, routes, kafka.maxBatchBytes);
+      const outputs = new SpanOutputs(spans);
+      const spanOut = spanMessages(
+        outputs,
+        kafka.topic,
+        formats.outputFormat,
+        kafka.maxBatchBytes,
+        rejected,
+      );
+      const routed = routeMessages(outputs, routes, formats.outputFormat, kafka.maxBatchBytes);
       const letters = kafka.deadLetterTopic
         ? deadLetters(rejected, records, kafka.deadLetterTopic, kafka.maxBatchBytes)
         : [];

@@ -1,12 +1,15 @@
 import type { IHeaders } from 'kafkajs';
 import type { Route } from './decorators/routes.js';
+import { otlpTraceMessages } from './outputs/otlp-messages.js';
+import { isOtlp, type OutputFormat } from './outputs/output-formats.js';
+import type { SpanOutputs } from './outputs/span-outputs.js';
 import type { Rejected } from './rejections.js';
 import type { ValidSpan } from './spans.js';
 
 /** A span for the main topic, a copy for a tag route, or a refused record for the dead-letter topic. */
 export type MessageKind = 'span' | 'route' | 'dead-letter';
 
-/** One Kafka message to produce, tied to the Kinesis record whose acknowledgement waits on it. */
+/** One Kafka message to produce, tied to the earliest Kinesis record whose acknowledgement waits on it. */
 export interface OutgoingMessage {
   /** Position of the source Kinesis record in the event. */
   recordIndex: number;
@@ -20,6 +23,12 @@ export interface OutgoingMessage {
   key: Buffer | null;
   value: Buffer;
   headers?: IHeaders;
+  /**
+   * Spans the message carries, when not one: an OTLP message holds a trace's spans. Its
+   * `recordIndex` is the earliest of their records, so an unacknowledged message brings back
+   * every record it carries a span of.
+   */
+  spans?: number;
 }
 
 /**
@@ -48,61 +57,118 @@ function headerValueBytes(value: string | Buffer | (string | Buffer)[] | undefin
   return Buffer.byteLength(value);
 }
 
+/** Where a set of spans goes: the main topic, or a route's. */
+interface Output {
+  kind: 'span' | 'route';
+  topic: string;
+  format: OutputFormat;
+  route?: Route;
+}
+
 /**
- * Valid spans -> messages for `topic`: key = traceId bytes, value = the span's bytes exactly as
- * received (never re-encoded, so unknown fields and field order survive). A span too large for
- * any produce request is rejected as `too-large` rather than failing its batch forever.
+ * Valid spans -> messages for `topic` in the output format. `proto`: key = traceId bytes,
+ * value = the span's bytes exactly as received (never re-encoded, so unknown fields and field
+ * order survive); `json`: the same key, the original's JSON; `otlp-proto` / `otlp-json`: one
+ * OTLP request per trace, keyed by the OTLP trace id's hex (outputs/otlp-messages.ts). A span
+ * too large for any produce request is rejected as `too-large`, one OTLP cannot hold as
+ * `unmappable-otlp`, rather than failing its batch forever.
  */
 export function spanMessages(
-  spans: readonly ValidSpan[],
+  outputs: SpanOutputs,
   topic: string,
+  format: OutputFormat,
   maxBatchBytes: number,
   rejected: Rejected[],
 ): OutgoingMessage[] {
-  const messages: OutgoingMessage[] = [];
-  for (const { record, key } of spans) {
-    const message: OutgoingMessage = {
-      recordIndex: record.recordIndex,
-      kind: 'span',
-      topic,
-      key,
-      value: record.data,
-    };
-    if (messageBytes(message) + BATCH_OVERHEAD_BYTES > maxBatchBytes) {
-      rejected.push({ ...record, reason: 'too-large' });
-    } else {
-      messages.push(message);
+  const all = outputs.spans.map((_, i) => i);
+  return outputMessages(outputs, all, { kind: 'span', topic, format }, maxBatchBytes, (i, why) => {
+    outputs.refused.add(i);
+    rejected.push({ ...(outputs.spans[i] as ValidSpan).record, reason: why });
+  });
+}
+
+/**
+ * The messages of every route, route by route (so each route's messages form requests of
+ * their own), in the route's output format (`output`, else `format`, the main one). Spans the
+ * main output refused are left out: they were dead-lettered. A copy too large for a request or
+ * that OTLP cannot hold is skipped, as its span was refused in the main output.
+ */
+export function routeMessages(
+  outputs: SpanOutputs,
+  routes: ReadonlyArray<readonly Route[]>,
+  format: OutputFormat,
+  maxBatchBytes: number,
+): OutgoingMessage[] {
+  const byRoute = new Map<Route, number[]>();
+  for (let i = 0; i < routes.length; i++) {
+    if (outputs.refused.has(i)) continue;
+    for (const route of routes[i] ?? []) {
+      const list = byRoute.get(route);
+      if (list) list.push(i);
+      else byRoute.set(route, [i]);
     }
+  }
+  const messages: OutgoingMessage[] = [];
+  for (const [route, indexes] of byRoute) {
+    const output: Output = {
+      kind: 'route',
+      topic: route.topic,
+      format: route.output ?? format,
+      route,
+    };
+    messages.push(...outputMessages(outputs, indexes, output, maxBatchBytes, () => {}));
   }
   return messages;
 }
 
-/**
- * One extra message per route a span matched, with the span's key and value. Spans too large
- * for a request are skipped here: they were refused (and dead-lettered) as their main message.
- */
-export function routeMessages(
-  spans: readonly ValidSpan[],
-  routes: ReadonlyArray<readonly Route[]>,
+/** The messages of the spans at `indexes` for one output; `refuse` gets those that cannot go. */
+function outputMessages(
+  outputs: SpanOutputs,
+  indexes: readonly number[],
+  output: Output,
   maxBatchBytes: number,
+  refuse: (index: number, reason: 'too-large' | 'unmappable-otlp') => void,
 ): OutgoingMessage[] {
   const messages: OutgoingMessage[] = [];
-  for (let i = 0; i < routes.length; i++) {
-    const matched = routes[i];
-    if (!matched || matched.length === 0) continue;
-    const { record, key } = spans[i] as ValidSpan;
-    for (const route of matched) {
-      const message: OutgoingMessage = {
-        recordIndex: record.recordIndex,
-        kind: 'route',
-        topic: route.topic,
-        route: route.name,
-        key,
-        value: record.data,
-      };
-      if (route.brokers) message.cluster = route.brokers.join(',');
-      if (messageBytes(message) + BATCH_OVERHEAD_BYTES <= maxBatchBytes) messages.push(message);
+  const fits = (message: OutgoingMessage) =>
+    messageBytes(message) + BATCH_OVERHEAD_BYTES <= maxBatchBytes;
+  const base = (recordIndex: number, key: Buffer, value: Buffer): OutgoingMessage => {
+    const message: OutgoingMessage = {
+      recordIndex,
+      kind: output.kind,
+      topic: output.topic,
+      key,
+      value,
+    };
+    if (output.route) {
+      message.route = output.route.name;
+      if (output.route.brokers) message.cluster = output.route.brokers.join(',');
     }
+    return message;
+  };
+
+  const { format } = output;
+  if (!isOtlp(format)) {
+    for (const i of indexes) {
+      const { record, key } = outputs.spans[i] as ValidSpan;
+      const message = base(record.recordIndex, key, outputs.value(i, format));
+      if (fits(message)) messages.push(message);
+      else refuse(i, 'too-large');
+    }
+    return messages;
+  }
+
+  // Room for the value once the key (32 hex digits) and the record's framing are counted.
+  const maxValue = maxBatchBytes - BATCH_OVERHEAD_BYTES - RECORD_OVERHEAD_BYTES - 32;
+  const { messages: traces, unfit } = otlpTraceMessages(outputs, indexes, format, maxValue);
+  for (const i of unfit) {
+    refuse(i, outputs.otlpSpan(i, format) === null ? 'unmappable-otlp' : 'too-large');
+  }
+  for (const trace of traces) {
+    const first = outputs.spans[trace.spanIndexes[0] as number] as ValidSpan;
+    const message = base(first.record.recordIndex, trace.key, trace.value);
+    message.spans = trace.spanIndexes.length;
+    messages.push(message);
   }
   return messages;
 }

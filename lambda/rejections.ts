@@ -20,7 +20,9 @@ export type Reason =
   | SpanFormatRejection
   | SpanRejection
   /** The span with its key is larger than one produce request may carry (`KAFKA_MAX_BATCH_BYTES`). */
-  | 'too-large';
+  | 'too-large'
+  /** OTLP output only: a time OTLP's unsigned nanoseconds cannot hold (after the year 2554). */
+  | 'unmappable-otlp';
 
 /** A user record refused for good, with where it came from and its bytes as received. */
 export interface Rejected {

@@ -100,7 +100,10 @@ export function reportRejected(
   });
 }
 
-/** Counts what Kafka acknowledged, by kind of message (and per route), and how long it took. */
+/**
+ * Counts what Kafka acknowledged, by kind of message (and per route), and how long it took.
+ * Counts are of spans: an OTLP message carries a trace's spans (`OutgoingMessage.spans`).
+ */
 export function countDelivery(
   valid: number,
   messages: readonly OutgoingMessage[],
@@ -110,20 +113,21 @@ export function countDelivery(
   let produced = 0;
   let deadLettered = 0;
   let routeFailures = 0;
+  let failed = 0;
   const routed = new Map<string, number>();
   for (let i = 0; i < messages.length; i++) {
-    const { kind, route } = messages[i] as OutgoingMessage;
+    const { kind, route, spans = 1 } = messages[i] as OutgoingMessage;
+    if (!acknowledged[i]) failed += spans;
     if (kind === 'span') {
-      if (acknowledged[i]) produced++;
+      if (acknowledged[i]) produced += spans;
     } else if (kind === 'dead-letter') {
       if (acknowledged[i]) deadLettered++;
     } else if (acknowledged[i]) {
-      routed.set(route ?? '', (routed.get(route ?? '') ?? 0) + 1);
+      routed.set(route ?? '', (routed.get(route ?? '') ?? 0) + spans);
     } else {
-      routeFailures++;
+      routeFailures += spans;
     }
   }
-  const failed = acknowledged.length - acknowledged.filter(Boolean).length;
   metrics.addMetric(MetricName.validSpans, MetricUnit.Count, valid);
   metrics.addMetric(MetricName.producedSpans, MetricUnit.Count, produced);
   metrics.addMetric(MetricName.deadLettered, MetricUnit.Count, deadLettered);

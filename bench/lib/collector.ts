@@ -28,6 +28,8 @@ export async function benchCollector(
   brokers: string[],
   topic: string,
   compression: Compression,
+  /** More of the function's variables (INPUT_FORMAT, OUTPUT_FORMAT, …). */
+  extra: Record<string, string> = {},
 ): Promise<BenchCollector> {
   const env = {
     ...BASE_ENV,
@@ -37,7 +39,7 @@ export async function benchCollector(
   };
   for (const [name, value] of Object.entries(env)) process.env[name] ??= value;
   const { createHandler, loadConfig, WarmProducer } = await loadBundledLambda();
-  const config = loadConfig({ ...process.env, ...env });
+  const config = loadConfig({ ...process.env, ...env, ...extra });
   const producer = new WarmProducer(config.kafka);
   return { handler: createHandler(config, producer), close: () => producer.close() };
 }

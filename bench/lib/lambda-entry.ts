@@ -4,8 +4,10 @@
  * not the per-file CommonJS tsx makes of it (whose export getters cost more than the work).
  */
 export { loadConfig } from '../../lambda/config.js';
+export { decodeUserRecords } from '../../lambda/decoding.js';
 export { createHandler } from '../../lambda/handler.js';
 export { spanMessages } from '../../lambda/messages.js';
+export { SpanOutputs } from '../../lambda/outputs/span-outputs.js';
 export { javaPartition } from '../../lambda/partitioner.js';
 export { planRequests, WarmProducer } from '../../lambda/producer.js';
 export { readRecords } from '../../lambda/records.js';

@@ -21,7 +21,7 @@ export function cpuSuite(lambda: Lambda, samples: number): Row[] {
     const rejected: Parameters<Lambda['checkSpans']>[1] = [];
     const { userRecords } = lambda.readRecords(records);
     const valid = lambda.checkSpans(userRecords, rejected);
-    lambda.spanMessages(valid, 'proto-spans', 1_000_000, rejected);
+    lambda.spanMessages(new lambda.SpanOutputs(valid), 'proto-spans', 'proto', 1_000_000, rejected);
     if (valid.length !== SPANS)
       throw new Error(`expected ${SPANS} valid spans, got ${valid.length}`);
   };

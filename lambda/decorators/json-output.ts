@@ -18,10 +18,9 @@ import { fromLong, type Long } from '../formats/int64.js';
  * bug: additional tags never reached JSON output); this prints the span it is given, so the
  * pipeline passes the decorated span.
  */
-export type OutputFormat = 'proto' | 'json';
 
-/** The Kafka message value of a span in the configured format; `proto` is the bytes as they are. */
-export function outputValue(bytes: Buffer, format: OutputFormat): Buffer {
+/** The Kafka message value of a span in a per-span format; `proto` is the bytes as they are. */
+export function outputValue(bytes: Buffer, format: 'proto' | 'json'): Buffer {
   return format === 'proto' ? bytes : Buffer.from(spanJson(bytes), 'utf8');
 }
 

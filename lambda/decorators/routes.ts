@@ -1,9 +1,12 @@
+import type { OutputFormat } from '../outputs/output-formats.js';
 import { readSpanView, tagString } from './span-tags.js';
 
 /**
  * The original collector's tag-routed extra outputs (haystack-collector `external.kafka.<name>`
  * and `KafkaRecordSink`): a span whose tags include every one of a route's key/value pairs is
- * also produced to the route's topic, with the same key and value as the main message.
+ * also produced to the route's topic, with the same key and value as the main message, or in
+ * the route's own output format (so a route can carry OpenTelemetry while the main topic keeps
+ * Haystack's bytes).
  *
  * As in the original, a pair matches a tag with that key and that string value (`getVStr`):
  * a `BOOL` tag `error=true` does not match the string `"true"`. A route with no pairs matches
@@ -19,6 +22,8 @@ export interface Route {
   tags: Readonly<Record<string, string>>;
   /** Bootstrap brokers of another cluster; the main cluster when absent. */
   brokers?: readonly string[];
+  /** The route's own output format; the main `OUTPUT_FORMAT` when absent. */
+  output?: OutputFormat;
 }
 
 /** The routes whose pairs the span's tags all carry, in configured order. */

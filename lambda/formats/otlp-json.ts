@@ -1,8 +1,9 @@
-import type { otlp } from '../../proto/otlp-trace.generated.js';
+import { otlp } from '../../proto/otlp-trace.generated.js';
 import { type DecodedSpan, type DecodedSpans, spansOrEmpty } from './decoded.js';
 import { parseInt64, parseUint64, toLong } from './int64.js';
 import { JsonNumber, type JsonObject, type JsonValue, readJson } from './json-reader.js';
-import { haystackSpan, otlpScope } from './otlp-spans.js';
+import { otlpScope } from './otlp-spans.js';
+import { encodeScope, TranscodedSpans } from './otlp-transcode.js';
 
 /**
  * `otlp-json`: one OTLP/JSON `ExportTraceServiceRequest` per record, as the OpenTelemetry
@@ -12,7 +13,7 @@ import { haystackSpan, otlpScope } from './otlp-spans.js';
  * span ids are hex strings (not base64), enums are integers. Read leniently, as the
  * specification asks of receivers: snake_case field names, enum names, and 64-bit integers as
  * strings or numbers are all accepted; unknown fields are ignored. The spans then convert
- * exactly as `otlp-proto` spans do (otlp-spans.ts).
+ * exactly as `otlp-proto` spans do (otlp-transcode.ts).
  *
  * A field of the wrong type inside a span refuses that span (`invalid-otlp-span`); in the
  * request, a resource or a scope, it refuses the record (`undecodable-otlp`).
@@ -42,20 +43,34 @@ export function decodeOtlpJson(bytes: Buffer): DecodedSpans {
         const scope = optionalObject(
           member(ss, 'scope') ?? member(ss, 'instrumentationLibrary', 'instrumentation_library'),
         );
-        const shared = otlpScope(resourceMessage, {
-          name: optionalString(member(scope, 'name')),
-          version: optionalString(member(scope, 'version')),
-        });
+        const shared = encodeScope(
+          otlpScope(resourceMessage, {
+            name: optionalString(member(scope, 'name')),
+            version: optionalString(member(scope, 'version')),
+          }),
+        );
+        // Encoded as OTLP protobuf and transcoded: one implementation of the mapping for both.
+        const transcoded = new TranscodedSpans();
+        const shapes: boolean[] = [];
         for (const span of array(member(ss, 'spans'))) {
           let message: otlp.ISpan;
           try {
             message = otlpSpan(object(span));
           } catch (error) {
             if (!(error instanceof WrongShape)) throw error;
-            spans.push({ ok: false, reason: 'invalid-otlp-span' });
+            shapes.push(false);
             continue;
           }
-          spans.push(haystackSpan(message, shared));
+          const encoded = Buffer.from(otlp.Span.encode(message).finish());
+          transcoded.add(encoded, 0, encoded.length, shared);
+          shapes.push(true);
+        }
+        const converted = transcoded.finish();
+        let next = 0;
+        for (const ok of shapes) {
+          spans.push(
+            ok ? (converted[next++] as DecodedSpan) : { ok: false, reason: 'invalid-otlp-span' },
+          );
         }
       }
     }

@@ -1,7 +1,15 @@
 import { otlp } from '../../proto/otlp-trace.generated.js';
+import {
+  REQUEST_RESOURCE_SPANS,
+  RESOURCE_SPANS_RESOURCE,
+  RESOURCE_SPANS_SCOPE_SPANS,
+  SCOPE_SPANS_SCOPE,
+  SCOPE_SPANS_SPANS,
+} from '../otlp-fields.js';
 import { readLength, readVarint, skipField, varint, WIRE_LEN } from '../wire.js';
 import { type DecodedSpan, type DecodedSpans, spansOrEmpty } from './decoded.js';
-import { haystackSpan, otlpScope } from './otlp-spans.js';
+import { otlpScope } from './otlp-spans.js';
+import { type EncodedScope, encodeScope, TranscodedSpans } from './otlp-transcode.js';
 
 /**
  * `otlp-proto`: one OTLP `ExportTraceServiceRequest` per record, as the OpenTelemetry
@@ -10,17 +18,10 @@ import { haystackSpan, otlpScope } from './otlp-spans.js';
  * undone before this decoder).
  *
  * The request's framing (request, resource spans, scope spans) is walked here; each span is
- * decoded on its own, so one corrupt span is refused alone (`invalid-otlp-span`) while its
- * siblings are produced. Broken framing, or a resource or scope that does not decode, refuses
+ * transcoded on its own, on the wire (otlp-transcode.ts), so one corrupt span is refused alone
+ * (`invalid-otlp-span`) while its siblings are produced. Broken framing, or a resource or scope that does not decode, refuses
  * the record (`undecodable-otlp`): none of its spans could be given a service name.
  */
-
-// Field numbers of opentelemetry-proto (see proto/otlp-trace.proto).
-const REQUEST_RESOURCE_SPANS = 1;
-const RESOURCE_SPANS_RESOURCE = 1;
-const RESOURCE_SPANS_SCOPE_SPANS = 2;
-const SCOPE_SPANS_SCOPE = 1;
-const SCOPE_SPANS_SPANS = 2;
 
 /** Where a length-delimited field's value lies. */
 interface Range {
@@ -45,25 +46,17 @@ export function decodeOtlpProto(bytes: Buffer): DecodedSpans {
 function decodeResourceSpans(bytes: Buffer, ranges: readonly Range[], out: DecodedSpan[]): void {
   for (const range of ranges) {
     const own = fields(bytes, range, [RESOURCE_SPANS_RESOURCE, RESOURCE_SPANS_SCOPE_SPANS]);
-    const resource = decodeLast(bytes, own.get(RESOURCE_SPANS_RESOURCE), otlp.Resource);
+    const resource = own.get(RESOURCE_SPANS_RESOURCE)?.at(-1);
+    // A resource that does not decode refuses the record, spans or not.
+    if (!own.get(RESOURCE_SPANS_SCOPE_SPANS)) sharedScope(bytes, resource, undefined);
     for (const scopeRange of own.get(RESOURCE_SPANS_SCOPE_SPANS) ?? []) {
       const scopeFields = fields(bytes, scopeRange, [SCOPE_SPANS_SCOPE, SCOPE_SPANS_SPANS]);
-      const scope = decodeLast(
-        bytes,
-        scopeFields.get(SCOPE_SPANS_SCOPE),
-        otlp.InstrumentationScope,
-      );
-      const shared = otlpScope(resource, scope);
+      const shared = sharedScope(bytes, resource, scopeFields.get(SCOPE_SPANS_SCOPE)?.at(-1));
+      const transcoded = new TranscodedSpans();
       for (const spanRange of scopeFields.get(SCOPE_SPANS_SPANS) ?? []) {
-        let span: otlp.Span;
-        try {
-          span = otlp.Span.decode(bytes.subarray(spanRange.start, spanRange.end));
-        } catch {
-          out.push({ ok: false, reason: 'invalid-otlp-span' });
-          continue;
-        }
-        out.push(haystackSpan(span, shared));
+        transcoded.add(bytes, spanRange.start, spanRange.end, shared);
       }
+      for (const span of transcoded.finish()) out.push(span);
     }
   }
 }
@@ -99,13 +92,40 @@ function fields(bytes: Buffer, range: Range, wanted: readonly number[]): Map<num
   return found;
 }
 
-/** A singular message field: the last occurrence wins, as protobuf parsers merge it. */
-function decodeLast<T>(
+/**
+ * Resources and scopes seen lately, by their bytes: a producer sends the same few in every
+ * request, and decoding and encoding them once per `ScopeSpans` was a fifth of the work.
+ * Bounded; cleared when full.
+ */
+const scopes = new Map<string, EncodedScope>();
+const MAX_SCOPES = 512;
+
+/** What the spans of a resource and scope share; a singular field's last occurrence wins. */
+function sharedScope(
   bytes: Buffer,
-  ranges: readonly Range[] | undefined,
+  resource: Range | undefined,
+  scope: Range | undefined,
+): EncodedScope {
+  const key = `${resource ? bytes.toString('latin1', resource.start, resource.end) : ''}\u0000${scope ? bytes.toString('latin1', scope.start, scope.end) : ''}`;
+  let shared = scopes.get(key);
+  if (shared === undefined) {
+    shared = encodeScope(
+      otlpScope(
+        decodeRange(bytes, resource, otlp.Resource),
+        decodeRange(bytes, scope, otlp.InstrumentationScope),
+      ),
+    );
+    if (scopes.size >= MAX_SCOPES) scopes.clear();
+    scopes.set(key, shared);
+  }
+  return shared;
+}
+
+function decodeRange<T>(
+  bytes: Buffer,
+  range: Range | undefined,
   type: { decode(reader: Uint8Array): T },
 ): T | undefined {
-  const range = ranges?.at(-1);
   if (range === undefined) return undefined;
   try {
     return type.decode(bytes.subarray(range.start, range.end));

@@ -204,6 +204,15 @@ describe('function environment: formats, size guard, additional tags and routes'
     [{ formats: { input: 'otlp-json' as const } }, { INPUT_FORMAT: 'otlp-json' }],
     [{ formats: { maxDecompressedBytes: 2048 } }, { MAX_DECOMPRESSED_BYTES: '2048' }],
     [{ formats: { output: 'json' as const } }, { OUTPUT_FORMAT: 'json' }],
+    [{ formats: { output: 'otlp-proto' as const } }, { OUTPUT_FORMAT: 'otlp-proto' }],
+    [
+      {
+        kafka: {
+          routes: [{ name: 'otel', topic: 'otlp_spans', tags: {}, output: 'otlp-json' as const }],
+        },
+      },
+      { ROUTES: '[{"name":"otel","topic":"otlp_spans","tags":{},"output":"otlp-json"}]' },
+    ],
     [{ sizeGuard: { enable: true } }, { SIZE_GUARD_ENABLE: 'true' }],
     [
       { sizeGuard: { enable: true, logOnly: true } },

@@ -126,6 +126,21 @@ describe('IAM policy', () => {
     );
   });
 
+  it('MSK IAM with an OpenTelemetry route: its topic by exact ARN, like any route', () => {
+    const otel: RouteProps = { name: 'otel', topic: 'otlp_spans', tags: {}, output: 'otlp-proto' };
+    const { template } = build(props({ kafka: { routes: [otel] } }));
+
+    const statements = kafkaStatements(allStatements(template));
+
+    expect(sorted(statements.find((s) => s.Sid === 'WriteSpanTopics')?.Resource)).toEqual(
+      [
+        `${TOPIC_BASE}/proto-spans`,
+        `${TOPIC_BASE}/proto-spans-dlq`,
+        `${TOPIC_BASE}/otlp_spans`,
+      ].sort(),
+    );
+  });
+
   it('SCRAM with routes, on another cluster too: the same secret, still no kafka-cluster rights', () => {
     const { template } = build(
       props({

@@ -12,7 +12,7 @@ import {
   STACK_NAME,
 } from '../../cdk/defaults.js';
 import { resolveSettings, SettingsError } from '../../cdk/settings.js';
-import { INPUT_FORMATS } from '../../cdk/settings-formats.js';
+import { INPUT_FORMATS, OUTPUT_FORMATS } from '../../cdk/settings-formats.js';
 import { BASE, build, props } from './fixtures.js';
 
 const contextOf = (collector: unknown) => new App({ context: { collector } }).node;
@@ -165,9 +165,9 @@ describe('settings: formats, size guard, additional tags and routes', () => {
       'kafka.routes[1].topic="bad topic" is not a Kafka topic name',
       'kafka.routes[1].tags=[] is not an object: use an object of tag keys to string values ({} routes every span)',
       'kafka.routes[2].clusterArn is required: the route writes to another cluster (brokers) with MSK IAM, and the policy names that cluster and its topic by ARN',
-      'kafka.routes[3] is not accepted: use {name, topic, tags, brokers?, clusterArn?}',
+      'kafka.routes[3] is not accepted: use {name, topic, tags, brokers?, clusterArn?, output?}',
       'formats.input="zipkin" is not accepted: use one of haystack-span, haystack-batch, haystack-json, otlp-proto, otlp-json',
-      'formats.output="avro" is not accepted: use proto or json',
+      'formats.output="avro" is not accepted: use one of proto, json, otlp-proto, otlp-json',
       'formats.maxDecompressedBytes=100 is not accepted: use a whole number from 1024 to 268435456',
       'sizeGuard.enable="yes" is not accepted: use true or false',
       'sizeGuard.maxBytes=0 is not accepted: use a whole number from 1 to 100000000',
@@ -379,6 +379,26 @@ describe("defaults of the function's settings", () => {
     expect(INPUT_FORMATS).toEqual(fromFunction);
   });
 
+  it("accept the function's output formats and no other", async () => {
+    const { OUTPUT_FORMATS: fromFunction } = await import('../../lambda/outputs/output-formats.js');
+
+    expect(OUTPUT_FORMATS).toEqual(fromFunction);
+  });
+
+  it("refuse a route's output the function would refuse, naming the route", () => {
+    const problems = problemsOf(
+      props({
+        kafka: {
+          routes: [{ name: 'otel', topic: 'otlp_spans', tags: {}, output: 'zipkin' as never }],
+        },
+      }),
+    );
+
+    expect(problems).toEqual([
+      'kafka.routes[0].output="zipkin" is not accepted: use one of proto, json, otlp-proto, otlp-json (absent: formats.output)',
+    ]);
+  });
+
   it('allow as many routes as the function', async () => {
     const { readFormatSettings } = await import('../../lambda/config-formats.js');
     const routes = (n: number) =>
@@ -413,7 +433,7 @@ describe('CDK context: formats, size guard, additional tags and routes', () => {
     expect(() => appSettingsFromContext(contextOf(typo))).toThrow(
       [
         'Invalid "collector" context:',
-        '  - kafka.routes[1].clusterARN is not a known setting (known in kafka.routes[1]: name, topic, tags, brokers, clusterArn)',
+        '  - kafka.routes[1].clusterARN is not a known setting (known in kafka.routes[1]: name, topic, tags, brokers, clusterArn, output)',
         '  - formats.inputFormat is not a known setting (known in formats: input, output, maxDecompressedBytes)',
         '  - sizeGuard.enabled is not a known setting (known in sizeGuard: enable, logOnly, maxBytes, skipTags, skipServices, infoTagKey, infoTagValue)',
         '  - alarms.routeFailure is not a known setting (known in alarms: topicArn, email, iteratorAgeMs, errors, throttles, onFailureMessages, invalidSpans, deadLetteredSpans, produceFailures, routeFailures, droppedEvents, onFailureEvents)',

@@ -79,7 +79,11 @@ describe('readFormatSettings', () => {
       '10',
       'MAX_DECOMPRESSED_BYTES="10" is not accepted: use a whole number from 1024 to 268435456',
     ],
-    ['OUTPUT_FORMAT', 'avro', 'OUTPUT_FORMAT="avro" is not accepted: use one of proto, json'],
+    [
+      'OUTPUT_FORMAT',
+      'avro',
+      'OUTPUT_FORMAT="avro" is not accepted: use one of proto, json, otlp-proto, otlp-json',
+    ],
     ['SIZE_GUARD_ENABLE', 'yes', 'SIZE_GUARD_ENABLE="yes" is not accepted: use true or false'],
     [
       'SIZE_GUARD_MAX_BYTES',
@@ -104,7 +108,7 @@ describe('readFormatSettings', () => {
     [
       'ROUTES',
       '{}',
-      'ROUTES="{}" is not accepted: use a JSON array of {"name","topic","tags":{"key":"value"},"brokers"?:["host:port"]}',
+      'ROUTES="{}" is not accepted: use a JSON array of {"name","topic","tags":{"key":"value"},"brokers"?:["host:port"],"output"?:"proto|json|otlp-proto|otlp-json"}',
     ],
   ])('names %s and what it accepts', (name, value, message) => {
     expect(read({ [name]: value }).problems).toEqual([message]);
@@ -128,12 +132,31 @@ describe('readFormatSettings', () => {
       '[{"name":"a","topic":"t","tags":{},"brokers":["nohost"]}]',
       '"brokers" must be a non-empty list of host:port',
     ],
+    [
+      'an unknown output',
+      '[{"name":"a","topic":"t","tags":{},"output":"zipkin"}]',
+      '"output" must be one of proto, json, otlp-proto, otlp-json',
+    ],
   ])('refuses a route with %s', (_, routes, fragment) => {
     const { problems, settings } = read({ ROUTES: routes });
 
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(`ROUTES[0]: ${fragment}`);
     expect(settings.routes).toEqual([]);
+  });
+
+  it("reads a route's own output format, absent when the route has none", () => {
+    const routes =
+      '[{"name":"otel","topic":"otlp_spans","tags":{},"output":"otlp-proto"},{"name":"b","topic":"u","tags":{}}]';
+
+    const { problems, settings } = read({ ROUTES: routes, OUTPUT_FORMAT: 'otlp-json' });
+
+    expect(problems).toEqual([]);
+    expect(settings.outputFormat).toBe('otlp-json');
+    expect(settings.routes).toEqual([
+      { name: 'otel', topic: 'otlp_spans', tags: {}, output: 'otlp-proto' },
+      { name: 'b', topic: 'u', tags: {} },
+    ]);
   });
 
   it('refuses a route name used twice', () => {

@@ -5,15 +5,18 @@ import {
   type OutgoingMessage,
   spanMessages,
 } from '../../lambda/messages.js';
+import { SpanOutputs } from '../../lambda/outputs/span-outputs.js';
 import { planRequests } from '../../lambda/producer.js';
 import type { Rejected } from '../../lambda/rejections.js';
 import { checkSpans } from '../../lambda/spans.js';
 import { encodeSpan } from '../helpers/factories.js';
 
 function validSpans(...payloads: Buffer[]) {
-  return checkSpans(
-    payloads.map((data, recordIndex) => ({ recordIndex, subIndex: 0, data })),
-    [],
+  return new SpanOutputs(
+    checkSpans(
+      payloads.map((data, recordIndex) => ({ recordIndex, subIndex: 0, data })),
+      [],
+    ),
   );
 }
 
@@ -22,7 +25,7 @@ describe('spanMessages', () => {
     const bytes = encodeSpan({ traceId: 'trace-42' });
     const rejected: Rejected[] = [];
 
-    const [message] = spanMessages(validSpans(bytes), 'proto-spans', 1_000_000, rejected);
+    const [message] = spanMessages(validSpans(bytes), 'proto-spans', 'proto', 1_000_000, rejected);
 
     expect(message?.topic).toBe('proto-spans');
     expect(message?.key?.toString()).toBe('trace-42');
@@ -36,7 +39,7 @@ describe('spanMessages', () => {
     const small = encodeSpan();
     const rejected: Rejected[] = [];
 
-    const messages = spanMessages(validSpans(big, small), 't', 4096, rejected);
+    const messages = spanMessages(validSpans(big, small), 't', 'proto', 4096, rejected);
 
     expect(messages.map((m) => m.recordIndex)).toEqual([1]);
     expect(rejected).toEqual([{ recordIndex: 0, subIndex: 0, data: big, reason: 'too-large' }]);
