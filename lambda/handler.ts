@@ -1,13 +1,13 @@
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { ClusterProducers } from './clusters.js';
 import { type Config, loadConfig } from './config.js';
 import { deadLetters } from './dead-letters.js';
 import { decodeUserRecords } from './decoding.js';
 import { decorateSpans } from './decorate.js';
 import { batchResponse, earliestUnacknowledged, sequenceNumberOf } from './failures.js';
-import { describeKafkaError } from './kafka-errors.js';
+import { ClusterProducers } from './kafka/clusters.js';
+import { describeKafkaError } from './kafka/kafka-errors.js';
+import type { MessageProducer } from './kafka/producer.js';
 import { routeMessages, spanMessages } from './messages.js';
-import type { MessageProducer } from './producer.js';
 import { readRecords } from './records.js';
 import { checkSpans } from './spans.js';
 import {

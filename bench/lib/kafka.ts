@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
-import { kafkajsCompression, registerCodecs } from '../../lambda/codecs.js';
 import type { Compression } from '../../lambda/config.js';
+import { kafkajsCompression, registerCodecs } from '../../lambda/kafka/codecs.js';
 import { createTopic, randomTopic } from '../../test/harness/topics.js';
 
 /** Partitions of every benchmark topic: enough that one request spreads like production's. */

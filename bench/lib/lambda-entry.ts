@@ -5,8 +5,8 @@
  */
 export { loadConfig } from '../../lambda/config.js';
 export { createHandler } from '../../lambda/handler.js';
+export { javaPartition } from '../../lambda/kafka/partitioner.js';
+export { planRequests, WarmProducer } from '../../lambda/kafka/producer.js';
 export { spanMessages } from '../../lambda/messages.js';
-export { javaPartition } from '../../lambda/partitioner.js';
-export { planRequests, WarmProducer } from '../../lambda/producer.js';
 export { readRecords } from '../../lambda/records.js';
 export { checkSpans } from '../../lambda/spans.js';

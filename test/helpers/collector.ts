@@ -1,7 +1,7 @@
-import { ClusterProducers } from '../../lambda/clusters.js';
 import type { Config } from '../../lambda/config.js';
 import type { KinesisHandler } from '../../lambda/handler.js';
-import { WarmProducer } from '../../lambda/producer.js';
+import { ClusterProducers } from '../../lambda/kafka/clusters.js';
+import { WarmProducer } from '../../lambda/kafka/producer.js';
 import { handlerModule, offlineConfig } from './handler.js';
 
 /** A handler as Lambda would build it from `env`, with its producer exposed for inspection. */

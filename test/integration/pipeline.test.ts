@@ -1,6 +1,6 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { javaPartition } from '../../lambda/partitioner.js';
+import { javaPartition } from '../../lambda/kafka/partitioner.js';
 import { Span } from '../../proto/haystack.generated.js';
 import { sharedKafka } from '../harness/context.js';
 import { javaConsume, javaProduceKeyed } from '../harness/kafka/java-tools.js';

@@ -1,7 +1,7 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../lambda/config.js';
-import type { MessageProducer } from '../../lambda/producer.js';
+import type { MessageProducer } from '../../lambda/kafka/producer.js';
 import {
   encodeSpan,
   kinesisEvent,

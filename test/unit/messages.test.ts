@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { planRequests } from '../../lambda/kafka/producer.js';
 import {
   BATCH_OVERHEAD_BYTES,
   messageBytes,
   type OutgoingMessage,
   spanMessages,
 } from '../../lambda/messages.js';
-import { planRequests } from '../../lambda/producer.js';
 import type { Rejected } from '../../lambda/rejections.js';
 import { checkSpans } from '../../lambda/spans.js';
 import { encodeSpan } from '../helpers/factories.js';

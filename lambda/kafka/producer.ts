@@ -6,13 +6,13 @@ import {
   type PartitionerArgs,
   type Producer,
 } from 'kafkajs';
+import type { KafkaSettings } from '../config.js';
+import { BATCH_OVERHEAD_BYTES, messageBytes, type OutgoingMessage } from '../messages.js';
+import { logger } from '../telemetry.js';
 import { kafkajsCompression, registerCodecs } from './codecs.js';
-import type { KafkaSettings } from './config.js';
 import { type ConnectionOptions, connectionOptions, type SecretReader } from './connection.js';
 import { DeadlineExceeded, withDeadline } from './deadline.js';
-import { BATCH_OVERHEAD_BYTES, messageBytes, type OutgoingMessage } from './messages.js';
 import { javaPartition } from './partitioner.js';
-import { logger } from './telemetry.js';
 
 /** What Kafka acknowledged of one invocation's messages. */
 export interface Delivery {
@@ -239,7 +239,7 @@ function toKafkaMessages(
   return out;
 }
 
-/** kafkajs partitioner: Java's choice for keyed messages (lambda/partitioner.ts), round robin otherwise. */
+/** kafkajs partitioner: Java's choice for keyed messages (lambda/kafka/partitioner.ts), round robin otherwise. */
 function javaCompatiblePartitioner() {
   let unkeyed = 0;
   return ({ partitionMetadata, message }: PartitionerArgs): number => {

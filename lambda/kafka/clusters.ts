@@ -1,5 +1,5 @@
-import type { Config } from './config.js';
-import type { OutgoingMessage } from './messages.js';
+import type { Config } from '../config.js';
+import type { OutgoingMessage } from '../messages.js';
 import { type Delivery, type MessageProducer, WarmProducer } from './producer.js';
 
 /**
