@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three suites, each runnable alone:
+ * Four suites, each runnable alone:
  * - unit: pure code, no network, no child processes;
  * - integration: real Kafka broker (KRaft, jars from Maven Central) and kinesalite,
  *   started once by the global setup and shared by the files, one topic per test;
+ * - cluster: fault tests on a production-shaped cluster (a controller and three brokers,
+ *   replication factor 3), started once by its own global setup;
  * - cdk: assertion tests on the synthesized stack.
  */
 // The function's own logs and EMF metrics go to stdout, bypassing vitest's capture; keep the
@@ -36,6 +38,19 @@ export default defineConfig({
           hookTimeout: 300_000,
           // One broker is shared; files run one after another so fault tests
           // (stopping or pausing the broker) never disturb another file.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          environment: 'node',
+          env: quiet,
+          globalSetup: ['test/harness/cluster-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          // Every file moves leaders and stops brokers of the one cluster: one file at a time.
           fileParallelism: false,
         },
       },

@@ -71,8 +71,8 @@ export function createHandler(
       reportRejected(rejected, (i) => sequenceNumberOf(records, i), kafka.deadLetterTopic);
 
       const started = Date.now();
-      const { acknowledged, errors } = await producer.deliver(messages, deadline);
-      countDelivery(valid.length, messages, acknowledged, Date.now() - started);
+      const { acknowledged, errors, skipped } = await producer.deliver(messages, deadline);
+      countDelivery(valid.length, messages, acknowledged, Date.now() - started, skipped);
 
       const failed = earliestUnacknowledged(messages, acknowledged);
       if (failed !== undefined) {

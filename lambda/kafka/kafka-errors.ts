@@ -1,3 +1,4 @@
+import { PartitionsNotAcknowledged } from './acknowledgements.js';
 import { DeadlineExceeded } from './deadline.js';
 
 /**
@@ -39,13 +40,15 @@ const HINTS: Record<string, string> = {
   CONNECTION:
     'Cannot reach the brokers: check KAFKA_BROKERS, the security group, TLS and the port for the auth mode.',
   DEADLINE: 'Kafka did not answer before the deadline: a slow, overloaded or hung broker.',
+  SKIPPED:
+    'A partition leader moved during the send and kafkajs skipped it (kafkajs #1303); the records come back and are written then.',
 };
 
 /** Describes one error from a produce or connect attempt. */
 export function describeKafkaError(error: Error): KafkaFailure {
   const type = protocolType(error) ?? kind(error);
   const failure: KafkaFailure = { name: error.name, message: error.message };
-  if (type && !['CONNECTION', 'DEADLINE'].includes(type)) failure.type = type;
+  if (type && !['CONNECTION', 'DEADLINE', 'SKIPPED'].includes(type)) failure.type = type;
   const hint = type ? HINTS[type] : undefined;
   if (hint) failure.hint = hint;
   return failure;
@@ -64,6 +67,7 @@ function protocolType(error: Error): string | undefined {
 
 function kind(error: Error): string | undefined {
   if (error instanceof DeadlineExceeded) return 'DEADLINE';
+  if (error instanceof PartitionsNotAcknowledged) return 'SKIPPED';
   if (
     /Connection|ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|socket/i.test(
       `${error.name} ${error.message}`,

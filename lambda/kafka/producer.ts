@@ -3,16 +3,21 @@ import {
   type LogEntry,
   logLevel,
   type Message,
-  type PartitionerArgs,
   type Producer,
+  type RecordMetadata,
 } from 'kafkajs';
 import type { KafkaSettings } from '../config.js';
 import { BATCH_OVERHEAD_BYTES, messageBytes, type OutgoingMessage } from '../messages.js';
 import { logger } from '../telemetry.js';
+import {
+  acknowledgedPartitions,
+  PartitionsNotAcknowledged,
+  unacknowledged,
+} from './acknowledgements.js';
 import { kafkajsCompression, registerCodecs } from './codecs.js';
 import { type ConnectionOptions, connectionOptions, type SecretReader } from './connection.js';
 import { DeadlineExceeded, withDeadline } from './deadline.js';
-import { javaPartition } from './partitioner.js';
+import { pinnedJavaPartitioner } from './pinned-partitioner.js';
 
 /** What Kafka acknowledged of one invocation's messages. */
 export interface Delivery {
@@ -20,7 +25,19 @@ export interface Delivery {
   acknowledged: boolean[];
   /** Why the others were not acknowledged; empty when all were. */
   errors: Error[];
+  /**
+   * Messages a resolved kafkajs send had not written (kafkajs #1303: their partition was not
+   * among the acknowledged ones), sent again or left unacknowledged. 0 when absent.
+   */
+  skipped?: number;
 }
+
+/**
+ * How often one request's messages that kafkajs skipped are sent again within the invocation
+ * before they are left to Lambda's re-delivery: each skip needs a leader to move during the
+ * send, so a second one is rare and a fourth means the cluster is still moving.
+ */
+const RESENDS = 3;
 
 /** Produces one invocation's messages; {@link WarmProducer} is the real one. */
 export interface MessageProducer {
@@ -33,9 +50,11 @@ export interface MessageProducer {
  * costs a TLS handshake and authentication per broker).
  *
  * One invocation's messages go out as few produce requests as the broker's size limit allows
- * (kafkajs groups each request per partition and per broker), several in flight at once. Each
- * request is acknowledged or not as a whole, so acknowledgements are tracked per request and
- * mapped back to messages. Every wait is bounded by the invocation's deadline.
+ * (kafkajs groups each request per partition and per broker), several in flight at once. A
+ * request that kafkajs rejects is unacknowledged as a whole; one that it resolves counts only
+ * for the messages whose partition Kafka acknowledged in it (acknowledgements.ts): the rest
+ * (kafkajs #1303) are sent again while the deadline allows. Every wait is bounded by the
+ * invocation's deadline.
  *
  * Recovery: after a failed request the next invocation connects again (a no-op when the
  * connections are fine); after a deadline expired with requests in flight (a hung broker, a
@@ -43,8 +62,11 @@ export interface MessageProducer {
  * invocation waits behind a dead connection.
  */
 export class WarmProducer implements MessageProducer {
-  /** How often this container connected and rebuilt its producer: a warm one stays at 1 and 0. */
-  readonly stats = { connects: 0, rebuilds: 0 };
+  /**
+   * How often this container connected and rebuilt its producer (a warm one stays at 1 and 0),
+   * and how many messages kafkajs skipped (kafkajs #1303) that the per-partition check caught.
+   */
+  readonly stats = { connects: 0, rebuilds: 0, skipped: 0 };
   private producer: Producer | undefined;
   private connected: Promise<void> | undefined;
   private connection: Promise<ConnectionOptions> | undefined;
@@ -75,18 +97,21 @@ export class WarmProducer implements MessageProducer {
     const requests = planRequests(messages, this.settings.maxBatchBytes);
     let next = 0;
     let failed = false;
+    let skipped = 0;
     // A failed request stops the next ones: Lambda re-delivers from the earliest failed record
     // anyway, so what follows would only be sent twice.
     const worker = async (): Promise<void> => {
       while (!failed && next < requests.length) {
         const [start, end] = requests[next++] as [number, number];
         try {
-          await withDeadline(
-            this.send(producer, messages, start, end, deadline),
-            deadline,
-            'A produce request',
-          );
+          const request = await this.produce(producer, messages, start, end, deadline);
+          skipped += request.skipped;
           acknowledged.fill(true, start, end);
+          for (const i of request.unwritten) acknowledged[i] = false;
+          if (request.error) {
+            failed = true;
+            errors.push(request.error);
+          }
         } catch (error) {
           failed = true;
           errors.push(asError(error));
@@ -96,7 +121,59 @@ export class WarmProducer implements MessageProducer {
     const workers = Math.min(this.settings.maxInFlight, requests.length);
     await Promise.all(Array.from({ length: workers }, worker));
     if (errors.length > 0) this.recover(errors[0]);
-    return { acknowledged, errors };
+    this.stats.skipped += skipped;
+    return { acknowledged, errors, skipped };
+  }
+
+  /**
+   * One request's messages `[start, end)`: sent, checked per partition, and what kafkajs
+   * skipped sent again (at most {@link RESENDS} times, never past the deadline). Returns the
+   * indexes still not written, how many kafkajs skipped in all, and why when some remain.
+   */
+  private async produce(
+    producer: Producer,
+    messages: readonly OutgoingMessage[],
+    start: number,
+    end: number,
+    deadline: number,
+  ): Promise<{ unwritten: number[]; skipped: number; error?: PartitionsNotAcknowledged }> {
+    const topic = (messages[start] as OutgoingMessage).topic;
+    let indexes: number[] | undefined;
+    let skipped = 0;
+    for (let attempt = 1; ; attempt++) {
+      const sent = indexes
+        ? pickKafkaMessages(messages, indexes)
+        : toKafkaMessages(messages, start, end);
+      const metadata = await withDeadline(
+        this.send(producer, topic, sent, deadline),
+        deadline,
+        'A produce request',
+      );
+      const missed = unacknowledged(sent, acknowledgedPartitions(topic, metadata));
+      if (missed.length === 0) return { unwritten: [], skipped };
+      const before = indexes;
+      indexes = missed.map((j) => (before ? (before[j] as number) : start + j));
+      skipped += missed.length;
+      const partitions = [...new Set(missed.map((j) => (sent[j] as Message).partition))];
+      const again = attempt <= RESENDS && Date.now() < deadline;
+      logger.warn(
+        'kafkajs resolved a produce request without Kafka acknowledging every partition (kafkajs #1303)',
+        {
+          topic,
+          partitions,
+          messages: missed.length,
+          attempt,
+          action: again ? 'sent again' : 'left for re-delivery',
+        },
+      );
+      if (!again) {
+        return {
+          unwritten: indexes,
+          skipped,
+          error: new PartitionsNotAcknowledged(topic, partitions, missed.length),
+        };
+      }
+    }
   }
 
   /** Disconnects for good; for scripts and tests, never called by the handler. */
@@ -142,7 +219,7 @@ export class WarmProducer implements MessageProducer {
       logCreator: kafkajsLogs,
     });
     const producer = kafka.producer({
-      createPartitioner: javaCompatiblePartitioner,
+      createPartitioner: pinnedJavaPartitioner,
       allowAutoTopicCreation: false,
       // kafkajs marks idempotence experimental, and it would not dedupe Lambda's re-deliveries.
       idempotent: false,
@@ -156,18 +233,12 @@ export class WarmProducer implements MessageProducer {
 
   private send(
     producer: Producer,
-    messages: readonly OutgoingMessage[],
-    start: number,
-    end: number,
+    topic: string,
+    messages: Message[],
     deadline: number,
-  ): Promise<unknown> {
+  ): Promise<RecordMetadata[]> {
     return producer.sendBatch({
-      topicMessages: [
-        {
-          topic: (messages[start] as OutgoingMessage).topic,
-          messages: toKafkaMessages(messages, start, end),
-        },
-      ],
+      topicMessages: [{ topic, messages }],
       acks: this.settings.acks,
       compression: kafkajsCompression(this.settings.compression),
       // How long the broker may wait for replicas: never past our deadline.
@@ -226,28 +297,30 @@ export function planRequests(
   return requests;
 }
 
+/**
+ * Fresh kafkajs message objects for `messages[start, end)` (or, with {@link pickKafkaMessages},
+ * for the listed indexes): fresh, because the partitioner pins each one's partition on it for
+ * the life of one send.
+ */
 function toKafkaMessages(
   messages: readonly OutgoingMessage[],
   start: number,
   end: number,
 ): Message[] {
   const out: Message[] = new Array(end - start);
-  for (let i = start; i < end; i++) {
-    const { key, value, headers } = messages[i] as OutgoingMessage;
-    out[i - start] = headers ? { key, value, headers } : { key, value };
-  }
+  for (let i = start; i < end; i++) out[i - start] = kafkaMessage(messages[i] as OutgoingMessage);
   return out;
 }
 
-/** kafkajs partitioner: Java's choice for keyed messages (lambda/kafka/partitioner.ts), round robin otherwise. */
-function javaCompatiblePartitioner() {
-  let unkeyed = 0;
-  return ({ partitionMetadata, message }: PartitionerArgs): number => {
-    const partitions = partitionMetadata.length;
-    const { key } = message;
-    if (key === null || key === undefined) return unkeyed++ % partitions;
-    return javaPartition(typeof key === 'string' ? Buffer.from(key) : key, partitions);
-  };
+function pickKafkaMessages(
+  messages: readonly OutgoingMessage[],
+  indexes: readonly number[],
+): Message[] {
+  return indexes.map((i) => kafkaMessage(messages[i] as OutgoingMessage));
+}
+
+function kafkaMessage({ key, value, headers }: OutgoingMessage): Message {
+  return headers ? { key, value, headers } : { key, value };
 }
 
 function asError(error: unknown): Error {

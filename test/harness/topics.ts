@@ -155,6 +155,25 @@ export async function readAll(
   return messages.sort((a, b) => a.partition - b.partition || compareOffsets(a.offset, b.offset));
 }
 
+/**
+ * Messages stored in `topic` (the sum of its partitions' high watermarks): how many
+ * {@link readAll} must wait for to see everything, duplicates included.
+ */
+export async function storedCount(
+  brokers: string[],
+  topic: string,
+  config: Omit<KafkaConfig, 'brokers'> = {},
+): Promise<number> {
+  const admin = client(brokers, { retry: { retries: 2 }, ...config }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 function compareOffsets(a: string, b: string): number {
   const d = BigInt(a) - BigInt(b);
   return d < 0n ? -1 : d > 0n ? 1 : 0;
