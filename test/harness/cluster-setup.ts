@@ -24,6 +24,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
     jmx: true,
     serverProperties: {
       'listener.name.sasl_ssl.scram-sha-256.connections.max.reauth.ms': REAUTH_SESSION_MS,
+      // Leaders move when a test moves them, never on the broker's own 5-minute timer: a
+      // test that prepares an imbalance must still find it when its fault starts.
+      'auto.leader.rebalance.enable': false,
     },
   });
   const control = await serveClusterControl(cluster);

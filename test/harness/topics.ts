@@ -23,8 +23,12 @@ export interface CreateTopicOptions {
 
 /**
  * Creates a topic and returns once every partition has a leader and the topic is visible
- * in metadata, so a producer started right after never gets UNKNOWN_TOPIC_OR_PARTITION.
- * Throws if the topic already exists: a clash means a test reused a name by mistake.
+ * in the metadata of every broker in `brokers`, so a producer started right after never gets
+ * UNKNOWN_TOPIC_OR_PARTITION. Throws if the topic already exists: a clash means a test reused
+ * a name by mistake.
+ *
+ * kafkajs's own `waitForLeaders` is not used: it gives up on the first broker that does not
+ * know the topic yet, which a broker of a cluster that restarted moments ago may well be.
  */
 export async function createTopic(
   brokers: string[],
@@ -38,7 +42,7 @@ export async function createTopic(
   await admin.connect();
   try {
     const created = await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false,
       timeout: timeoutMs,
       topics: [
         {
@@ -54,14 +58,10 @@ export async function createTopic(
     });
     if (!created) throw new Error(`Topic ${name} already exists`);
     for (;;) {
-      const ready = await admin
-        .fetchTopicMetadata({ topics: [name] })
-        .then(({ topics }) => {
-          const found = topics.find((t) => t.name === name)?.partitions ?? [];
-          return found.length === partitions && found.every((p) => p.leader >= 0);
-        })
-        .catch(() => false);
-      if (ready) return;
+      const answers = await Promise.all(
+        brokers.map((broker) => hasLeaders([broker], name, partitions, options.kafka)),
+      );
+      if (answers.every(Boolean)) return;
       if (Date.now() > deadline) {
         throw new Error(`Topic ${name} has no leader for all ${partitions} partitions in time`);
       }
@@ -69,6 +69,26 @@ export async function createTopic(
     }
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Whether the metadata of (one of) `brokers` shows every partition of the topic with a leader. */
+async function hasLeaders(
+  brokers: string[],
+  name: string,
+  partitions: number,
+  config: Omit<KafkaConfig, 'brokers'> | undefined,
+): Promise<boolean> {
+  const admin = client(brokers, { retry: { retries: 0 }, ...config }).admin();
+  try {
+    await admin.connect();
+    const { topics } = await admin.fetchTopicMetadata({ topics: [name] });
+    const found = topics.find((t) => t.name === name)?.partitions ?? [];
+    return found.length === partitions && found.every((p) => p.leader >= 0);
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Config } from '../../lambda/config.js';
 import type { KinesisHandler } from '../../lambda/handler.js';
 import { ClusterProducers } from '../../lambda/kafka/clusters.js';
-import { WarmProducer } from '../../lambda/kafka/producer.js';
+import { type MessageProducer, WarmProducer } from '../../lambda/kafka/producer.js';
 import { handlerModule, offlineConfig } from './handler.js';
 
 /** A handler as Lambda would build it from `env`, with its producer exposed for inspection. */
@@ -9,6 +9,8 @@ export interface Collector {
   config: Config;
   producer: WarmProducer;
   handler: KinesisHandler;
+  /** Why deliveries were not fully acknowledged, in order (what the handler logs). */
+  errors: Error[];
   close(): Promise<void>;
 }
 
@@ -30,10 +32,19 @@ export async function collector(
   const producer = new WarmProducer(config.kafka);
   // Routes to other clusters get producers of their own, as the deployed handler wires them.
   const producers = ClusterProducers.fromConfig(config, producer);
+  const errors: Error[] = [];
+  const recording: MessageProducer = {
+    deliver: async (messages, deadline) => {
+      const delivery = await producers.deliver(messages, deadline);
+      errors.push(...delivery.errors);
+      return delivery;
+    },
+  };
   return {
     config,
     producer,
-    handler: createHandler(config, producers),
+    handler: createHandler(config, recording),
+    errors,
     close: () => producers.close(),
   };
 }
