@@ -32,7 +32,7 @@ const HINTS: Record<string, string> = {
   CLUSTER_AUTHORIZATION_FAILED:
     "The function's principal may not use the cluster (MSK IAM: kafka-cluster:Connect on the cluster ARN).",
   SASL_AUTHENTICATION_FAILED:
-    'Authentication failed: check the SASL mechanism, the secret in KAFKA_SASL_SECRET_ARN or the IAM role.',
+    'Authentication failed: check the SASL mechanism, the secret in KAFKA_SASL_SECRET_ARN or the IAM role. With SCRAM or PLAIN the secret is read again (at once after a rotation, then at most every 5 minutes) and the producer rebuilt.',
   MESSAGE_TOO_LARGE:
     "A request exceeded the topic's max.message.bytes: lower KAFKA_MAX_BATCH_BYTES below it.",
   NOT_ENOUGH_REPLICAS:
@@ -52,6 +52,20 @@ export function describeKafkaError(error: Error): KafkaFailure {
   const hint = type ? HINTS[type] : undefined;
   if (hint) failure.hint = hint;
   return failure;
+}
+
+/**
+ * Kafka refused the SASL credentials. kafkajs reports it as `KafkaJSSASLAuthenticationError`,
+ * or, when it happened inside one of its retry loops (the first connect), as a
+ * `KafkaJSNonRetriableError` with the SASL error as its cause: both count.
+ */
+export function isAuthenticationFailure(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (e.name === 'KafkaJSSASLAuthenticationError') return true;
+    if ((e as { type?: unknown }).type === 'SASL_AUTHENTICATION_FAILED') return true;
+    e = (e as { cause?: unknown }).cause ?? (e as { originalError?: unknown }).originalError;
+  }
+  return false;
 }
 
 function protocolType(error: Error): string | undefined {

@@ -17,7 +17,9 @@ import {
 import { kafkajsCompression, registerCodecs } from './codecs.js';
 import { type ConnectionOptions, connectionOptions, type SecretReader } from './connection.js';
 import { DeadlineExceeded, withDeadline } from './deadline.js';
+import { isAuthenticationFailure } from './kafka-errors.js';
 import { pinnedJavaPartitioner } from './pinned-partitioner.js';
+import { SecretRefresh } from './secret-refresh.js';
 
 /** What Kafka acknowledged of one invocation's messages. */
 export interface Delivery {
@@ -59,7 +61,9 @@ export interface MessageProducer {
  * Recovery: after a failed request the next invocation connects again (a no-op when the
  * connections are fine); after a deadline expired with requests in flight (a hung broker, a
  * stale socket after the container was frozen) the producer is dropped and rebuilt, so no
- * invocation waits behind a dead connection.
+ * invocation waits behind a dead connection; after Kafka refused the SASL credentials of a
+ * secret (a rotated password), the secret is read again (as often as secret-refresh.ts allows)
+ * and the producer rebuilt with them.
  */
 export class WarmProducer implements MessageProducer {
   /**
@@ -70,6 +74,7 @@ export class WarmProducer implements MessageProducer {
   private producer: Producer | undefined;
   private connected: Promise<void> | undefined;
   private connection: Promise<ConnectionOptions> | undefined;
+  private readonly secret = new SecretRefresh();
 
   constructor(
     private readonly settings: KafkaSettings,
@@ -90,7 +95,7 @@ export class WarmProducer implements MessageProducer {
     try {
       producer = await withDeadline(this.connect(), deadline, 'Connecting to Kafka');
     } catch (error) {
-      this.recover(error);
+      this.recover([asError(error)]);
       return { acknowledged, errors: [asError(error)] };
     }
 
@@ -120,7 +125,7 @@ export class WarmProducer implements MessageProducer {
     };
     const workers = Math.min(this.settings.maxInFlight, requests.length);
     await Promise.all(Array.from({ length: workers }, worker));
-    if (errors.length > 0) this.recover(errors[0]);
+    if (errors.length > 0) this.recover(errors);
     this.stats.skipped += skipped;
     return { acknowledged, errors, skipped };
   }
@@ -190,6 +195,7 @@ export class WarmProducer implements MessageProducer {
       const connecting = this.createProducer()
         .then((producer) => producer.connect())
         .then(() => {
+          this.secret.succeeded();
           this.stats.connects++;
           logger.info('Connected to Kafka', { ms: Date.now() - started, ...this.stats });
         });
@@ -247,6 +253,7 @@ export class WarmProducer implements MessageProducer {
   }
 
   private loadConnection(): Promise<ConnectionOptions> {
+    this.secret.read();
     const loading = connectionOptions(this.settings, this.readSecret);
     loading.catch(() => {
       // Reported when first awaited; loaded again on the next attempt.
@@ -255,17 +262,40 @@ export class WarmProducer implements MessageProducer {
     return loading;
   }
 
-  /** After a failure: reconnect next time; after a deadline, rebuild the producer from scratch. */
-  private recover(error: unknown): void {
+  /**
+   * After a failure: reconnect next time; after a deadline, rebuild the producer from scratch;
+   * after refused credentials from a secret, read the secret again and rebuild.
+   */
+  private recover(errors: readonly Error[]): void {
     this.connected = undefined;
-    if (error instanceof DeadlineExceeded && this.producer) {
-      const stale = this.producer;
-      this.producer = undefined;
-      this.stats.rebuilds++;
-      stale.disconnect().catch(() => {
-        // Its sockets are already unusable; nothing to report.
-      });
+    if (errors.some(isAuthenticationFailure) && this.rereadSecret()) this.rebuild();
+    else if (errors[0] instanceof DeadlineExceeded) this.rebuild();
+  }
+
+  /** Drops the cached credentials and starts reading the secret, when the policy allows it. */
+  private rereadSecret(): boolean {
+    if (this.settings.sasl.mechanism === 'none' || this.settings.sasl.mechanism === 'aws-msk-iam') {
+      return false;
     }
+    const now = this.secret.refused();
+    logger.warn(
+      now
+        ? 'Kafka refused the SASL credentials: reading the secret again and rebuilding the producer'
+        : 'Kafka refused the SASL credentials, which have not worked yet: the secret is read again later',
+      { secretArn: this.settings.sasl.secretArn },
+    );
+    if (now) this.connection = this.loadConnection();
+    return now;
+  }
+
+  private rebuild(): void {
+    const stale = this.producer;
+    if (!stale) return;
+    this.producer = undefined;
+    this.stats.rebuilds++;
+    stale.disconnect().catch(() => {
+      // Its sockets are already unusable; nothing to report.
+    });
   }
 }
 

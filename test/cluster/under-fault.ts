@@ -53,6 +53,8 @@ export interface FaultContext {
 export interface FaultResult {
   topic: string;
   run: ShardRun;
+  /** The handler's producers, closed by now; their stats and errors stay readable. */
+  collector: Collector;
   /** Records put on the shard, and the valid spans they held. */
   records: number;
   spans: number;
@@ -177,6 +179,7 @@ export async function underFault(
   return {
     topic,
     run,
+    collector: c,
     records,
     spans: sent.size,
     missing: [...new Set([...sent].filter(([span]) => !values.has(span)).map(([, p]) => p))],

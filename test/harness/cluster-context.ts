@@ -9,6 +9,13 @@ declare module 'vitest' {
   }
 }
 
+/**
+ * How long a SCRAM-SHA-256 session lasts on the shared cluster's SASL_SSL listener
+ * (`connections.max.reauth.ms` for that mechanism): 60 times shorter than an MSK IAM token's
+ * 15 minutes, so a minute of traffic spans what an hour does on MSK.
+ */
+export const REAUTH_SESSION_MS = 15_000;
+
 /** The shared cluster: connection details, and the remote control of its brokers. */
 export interface SharedCluster extends KafkaClusterInfo {
   control: ClusterControl;

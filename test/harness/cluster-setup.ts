@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
+import { REAUTH_SESSION_MS } from './cluster-context.js';
 import { serveClusterControl } from './cluster-control.js';
 import { startKafkaCluster } from './kafka/cluster.js';
 
@@ -8,15 +9,13 @@ import { startKafkaCluster } from './kafka/cluster.js';
  * three brokers, replication factor 3, `min.insync.replicas` 2; kafka/cluster.ts) for all its
  * test files, which run one after another and each leave every broker running and every
  * replica in sync. Brokers have PLAINTEXT and SASL_SSL listeners (SCRAM); sessions of
- * SCRAM-SHA-256 last {@link REAUTH_SESSION_MS}, so connections must re-authenticate
- * (KIP-368) as MSK IAM's do every 15 minutes, while SCRAM-SHA-512 sessions never expire.
+ * SCRAM-SHA-256 last `REAUTH_SESSION_MS`, so connections must re-authenticate (KIP-368) as
+ * MSK IAM's do every 15 minutes, while SCRAM-SHA-512 sessions never expire.
  * JMX is open on loopback for the brokers' authentication metrics.
  *
  * Tests read it with `sharedCluster()` (cluster-context.ts), and stop, kill and restart
  * brokers through its remote control.
  */
-export const REAUTH_SESSION_MS = 15_000;
-
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
   const cluster = await startKafkaCluster({

@@ -1,6 +1,7 @@
 import type { Config } from '../../lambda/config.js';
 import type { KinesisHandler } from '../../lambda/handler.js';
 import { ClusterProducers } from '../../lambda/kafka/clusters.js';
+import type { SecretReader } from '../../lambda/kafka/connection.js';
 import { type MessageProducer, WarmProducer } from '../../lambda/kafka/producer.js';
 import { handlerModule, offlineConfig } from './handler.js';
 
@@ -18,10 +19,12 @@ export interface Collector {
  * Builds the real handler and warm producers for a local plaintext broker, as the deployed
  * handler wires them.
  * Dead letters are off unless `env` names a `KAFKA_DLQ_TOPIC` (which the test must create).
+ * `readSecret` replaces the Secrets Manager read (e.g. to count the reads).
  */
 export async function collector(
   brokers: string[],
   env: Record<string, string> = {},
+  options: { readSecret?: SecretReader } = {},
 ): Promise<Collector> {
   const { createHandler } = await handlerModule();
   const config = offlineConfig({
@@ -29,7 +32,7 @@ export async function collector(
     KAFKA_DLQ_TOPIC: 'none',
     ...env,
   });
-  const producer = new WarmProducer(config.kafka);
+  const producer = new WarmProducer(config.kafka, options.readSecret);
   // Routes to other clusters get producers of their own, as the deployed handler wires them.
   const producers = ClusterProducers.fromConfig(config, producer);
   const errors: Error[] = [];

@@ -1,12 +1,9 @@
-import type { ChildProcess } from 'node:child_process';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { sharedKafka } from '../harness/context.js';
-import { freePort } from '../harness/ports.js';
-import { spawnGuarded, terminate } from '../harness/processes.js';
 import { createTopic, randomTopic, readAll } from '../harness/topics.js';
 import { type Collector, collector } from '../helpers/collector.js';
 import { encodeSpan, kinesisEvent, lambdaContext } from '../helpers/factories.js';
+import { useSecretsManager } from '../helpers/secrets-manager.js';
 
 /**
  * The function's own producer path over the broker's secured listeners: TLS with a private CA
@@ -18,64 +15,15 @@ import { encodeSpan, kinesisEvent, lambdaContext } from '../helpers/factories.js
 
 const kafka = sharedKafka();
 const REGION = 'us-east-1';
-
-let moto: ChildProcess;
-let secrets: SecretsManagerClient;
+const secrets = useSecretsManager();
 const open: Collector[] = [];
-
-beforeAll(async () => {
-  const port = await freePort();
-  moto = spawnGuarded('python3', ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
-    stdio: 'ignore',
-  });
-  const endpoint = `http://127.0.0.1:${port}`;
-  await waitForHttp(endpoint, moto);
-  // What Lambda gives the function (region, credentials), pointed at moto; never at AWS.
-  vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', endpoint);
-  vi.stubEnv('AWS_REGION', REGION);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'moto');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'moto');
-  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-  secrets = new SecretsManagerClient({ region: REGION, endpoint });
-});
 
 afterAll(async () => {
   await Promise.all(open.map((c) => c.close()));
-  secrets?.destroy();
-  if (moto) await terminate(moto);
-  vi.unstubAllEnvs();
 });
 
-/** Polls until moto answers HTTP; fails at once if its process exits (moto not installed). */
-async function waitForHttp(url: string, child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`moto server exited (code ${child.exitCode}): pip install 'moto[server]'`);
-    }
-    if (
-      await fetch(url).then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
-    if (Date.now() > deadline) throw new Error(`moto server did not answer at ${url} within 30 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 /** An MSK-style SCRAM secret (`AmazonMSK_…`, `{"username","password"}`); returns its full ARN. */
-async function scramSecret(username: string, password: string): Promise<string> {
-  const { ARN } = await secrets.send(
-    new CreateSecretCommand({
-      Name: `AmazonMSK_${randomTopic('scram')}`,
-      SecretString: JSON.stringify({ username, password }),
-    }),
-  );
-  if (!ARN) throw new Error('moto returned no secret ARN');
-  return ARN;
-}
+const scramSecret = (username: string, password: string) => secrets.create(username, password);
 
 async function collectorFor(env: Record<string, string>): Promise<Collector> {
   const c = await collector([], { KAFKA_DLQ_TOPIC: 'none', ...env });
