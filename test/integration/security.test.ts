@@ -1,4 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { readSecretsManager } from '../../lambda/kafka/connection.js';
+import { isAuthenticationFailure } from '../../lambda/kafka/kafka-errors.js';
+import { FIRST_WAIT_MS, MAX_WAIT_MS } from '../../lambda/kafka/secret-refresh.js';
 import { sharedKafka } from '../harness/context.js';
 import { createTopic, randomTopic, readAll } from '../harness/topics.js';
 import { type Collector, collector } from '../helpers/collector.js';
@@ -21,6 +24,18 @@ const open: Collector[] = [];
 afterAll(async () => {
   await Promise.all(open.map((c) => c.close()));
 });
+
+/** Re-reads secret-refresh.ts allows in `ms` for credentials that never worked. */
+function readsAllowedAfter(ms: number): number {
+  let reads = 0;
+  for (
+    let wait = FIRST_WAIT_MS, at = wait;
+    at <= ms;
+    wait = Math.min(2 * wait, MAX_WAIT_MS), at += wait
+  )
+    reads++;
+  return reads;
+}
 
 /** An MSK-style SCRAM secret (`AmazonMSK_…`, `{"username","password"}`); returns its full ARN. */
 const scramSecret = (username: string, password: string) => secrets.create(username, password);
@@ -110,26 +125,43 @@ describe('SASL_SSL listener with credentials from Secrets Manager', () => {
     },
   );
 
-  it('fails authentication with a wrong password in the secret, and reports the batch for retry', async () => {
+  it('fails authentication with a wrong password in the secret, reports the batch for retry, and does not re-read the secret per invocation', async () => {
     const { username } = need(kafka.sasl?.scram, 'a SCRAM user');
     const secretArn = await scramSecret(username, 'not-the-password');
     const { topic, event } = await spansFor('scram-wrong', 2);
-    const c = await collectorFor({
-      KAFKA_BROKERS: need(kafka.listeners.saslSsl, 'a SASL_SSL listener'),
-      KAFKA_SSL: 'true',
-      KAFKA_SSL_CA_FILE: need(kafka.caPem, 'a CA'),
-      KAFKA_SASL_MECHANISM: 'scram-sha-512',
-      KAFKA_SASL_SECRET_ARN: secretArn,
-      KAFKA_TOPIC: topic,
-      KAFKA_RETRIES: '0',
-    });
+    let reads = 0;
+    const started = Date.now();
+    const c = await collector(
+      [],
+      {
+        KAFKA_BROKERS: need(kafka.listeners.saslSsl, 'a SASL_SSL listener'),
+        KAFKA_SSL: 'true',
+        KAFKA_SSL_CA_FILE: need(kafka.caPem, 'a CA'),
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_SECRET_ARN: secretArn,
+        KAFKA_TOPIC: topic,
+        KAFKA_RETRIES: '0',
+      },
+      {
+        readSecret: (arn) => {
+          reads++;
+          return readSecretsManager(arn);
+        },
+      },
+    );
+    open.push(c);
 
-    const response = await c.handler(event, lambdaContext(5_000));
+    const responses = [];
+    for (let i = 0; i < 5; i++) responses.push(await c.handler(event, lambdaContext(5_000)));
 
-    expect(response).toEqual({
+    const named = {
       batchItemFailures: [{ itemIdentifier: event.Records[0]?.kinesis.sequenceNumber }],
-    });
+    };
+    expect(responses).toEqual(Array(5).fill(named));
+    expect(c.errors.some(isAuthenticationFailure)).toBe(true);
     expect(await readAll(kafka.brokers, topic, 0)).toEqual([]);
+    // Credentials that never worked are read again only after waits of 10 s, 20 s, 40 s…
+    expect(reads).toBeLessThanOrEqual(1 + readsAllowedAfter(Date.now() - started));
   });
 
   it('fails the batch, not the container, when the secret does not exist', async () => {
