@@ -74,7 +74,7 @@ export function createHandler(
       const { acknowledged, errors, skipped } = await producer.deliver(messages, deadline);
       countDelivery(valid.length, messages, acknowledged, Date.now() - started, skipped);
 
-      const failed = earliestUnacknowledged(messages, acknowledged);
+      const failed = earliestUnacknowledged(messages, acknowledged, records);
       if (failed !== undefined) {
         logger.error(
           'Kafka did not acknowledge every message; Lambda re-delivers from the first record not stored',
