@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { type FlagSpec, parseFlags, usage } from '../local/cli/flags.js';
 import { startKafka } from '../test/harness/kafka/broker.js';
+import { startKafkaCluster } from '../test/harness/kafka/cluster.js';
 import { ensureKafkaJars, kafkaVersionFromEnv } from '../test/harness/kafka/jars.js';
 import { repoRoot } from '../test/harness/paths.js';
 import { loadBundledLambda } from './lib/bundle.js';
@@ -25,7 +26,16 @@ const execFileAsync = promisify(execFile);
  * (path printed at the end). The Lambda runtime's Node (tools/lambda-node) runs the CPU and
  * produce suites again in a child process against the same broker, when it is installed.
  */
-const SUITES = ['cpu', 'produce', 'codecs', 'broker', 'cold-start', 'memory', 'node24'] as const;
+const SUITES = [
+  'cpu',
+  'produce',
+  'cluster',
+  'codecs',
+  'broker',
+  'cold-start',
+  'memory',
+  'node24',
+] as const;
 
 const FLAGS: Record<string, FlagSpec> = {
   only: {
@@ -100,6 +110,23 @@ async function main(): Promise<number> {
         })),
       );
     }
+    if (only.has('cluster')) {
+      say('handler vs floor on a 3-broker cluster (replication factor 3, min.insync.replicas 2)…');
+      const cluster = await startKafkaCluster({ version });
+      try {
+        rows.push(
+          ...(await produceSuite(lambda, cluster.info().brokers, {
+            rounds,
+            compressions: ['none'],
+            conventional: false,
+            replicationFactor: 3,
+            where: '3 brokers, RF 3',
+          })),
+        );
+      } finally {
+        await cluster.stop();
+      }
+    }
     if (only.has('codecs')) {
       say('compression codecs…');
       const zstd = Number(process.versions.node.split('.')[0]) >= 22;
@@ -139,7 +166,7 @@ async function main(): Promise<number> {
           'tsx',
           'bench/run.ts',
           '--only',
-          'cpu,produce,codecs',
+          'cpu,produce,cluster,codecs',
           '--brokers',
           brokers.join(','),
           '--rounds',

@@ -7,9 +7,13 @@ import { createTopic, randomTopic } from '../../test/harness/topics.js';
 export const BENCH_PARTITIONS = 6;
 
 /** A fresh topic for one benchmark, so no run reads or fills another's. */
-export async function benchTopic(brokers: string[], prefix: string): Promise<string> {
+export async function benchTopic(
+  brokers: string[],
+  prefix: string,
+  replicationFactor = 1,
+): Promise<string> {
   const topic = randomTopic(prefix);
-  await createTopic(brokers, topic, BENCH_PARTITIONS);
+  await createTopic(brokers, topic, BENCH_PARTITIONS, { replicationFactor });
   return topic;
 }
 

@@ -116,8 +116,9 @@ export interface ReadAllOptions {
  * records arrived, then listens `graceMs` longer so unexpected extras (duplicates from
  * retries) are returned too, and the caller's length assertion can catch them.
  *
- * Records are sorted by partition, then offset. Throws with the count received when
- * fewer than `expectedCount` arrive within `timeoutMs`.
+ * Records are sorted by partition, then offset, each stored record once (the consumer's own
+ * re-deliveries after a rebalance are dropped; a record produced twice is two records).
+ * Throws with the count received when fewer than `expectedCount` arrive within `timeoutMs`.
  */
 export async function readAll(
   brokers: string[],
@@ -132,6 +133,7 @@ export async function readAll(
     allowAutoTopicCreation: false,
   });
   const messages: ReadMessage[] = [];
+  const seen = new Set<string>();
   let wake: (() => void) | undefined;
   const enough = new Promise<void>((resolve) => {
     wake = resolve;
@@ -145,6 +147,11 @@ export async function readAll(
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
+        // A rebalance before the group committed (a loaded machine) hands the same offsets over
+        // again: that is the consumer repeating itself, not a message stored twice.
+        const at = `${partition}/${message.offset}`;
+        if (seen.has(at)) return;
+        seen.add(at);
         messages.push({
           partition,
           offset: message.offset,
