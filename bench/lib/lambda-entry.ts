@@ -5,7 +5,9 @@
  */
 export { loadConfig } from '../../lambda/config.js';
 export { createHandler } from '../../lambda/handler.js';
+export { acknowledgedPartitions, unacknowledged } from '../../lambda/kafka/acknowledgements.js';
 export { javaPartition } from '../../lambda/kafka/partitioner.js';
+export { pinnedJavaPartitioner } from '../../lambda/kafka/pinned-partitioner.js';
 export { planRequests, WarmProducer } from '../../lambda/kafka/producer.js';
 export { spanMessages } from '../../lambda/messages.js';
 export { readRecords } from '../../lambda/records.js';
