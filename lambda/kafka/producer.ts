@@ -41,6 +41,9 @@ export interface Delivery {
  */
 const RESENDS = 3;
 
+/** How old the producer's topic metadata may grow (kafkajs's and Java's default, 5 minutes). */
+const METADATA_MAX_AGE_MS = 300_000;
+
 /** Produces one invocation's messages; {@link WarmProducer} is the real one. */
 export interface MessageProducer {
   deliver(messages: readonly OutgoingMessage[], deadline: number): Promise<Delivery>;
@@ -226,6 +229,9 @@ export class WarmProducer implements MessageProducer {
     });
     const producer = kafka.producer({
       createPartitioner: pinnedJavaPartitioner,
+      // Partitions added to a topic are used after the next metadata refresh, at most this long
+      // (Java's `metadata.max.age.ms` default), or at once after an error refreshes it.
+      metadataMaxAge: METADATA_MAX_AGE_MS,
       allowAutoTopicCreation: false,
       // kafkajs marks idempotence experimental, and it would not dedupe Lambda's re-deliveries.
       idempotent: false,

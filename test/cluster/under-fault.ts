@@ -91,6 +91,7 @@ export async function underFault(
   options: FaultOptions = {},
 ): Promise<FaultResult> {
   const cluster = sharedCluster();
+  await allBrokersUp(cluster);
   const topic = randomTopic('cluster');
   const dlq = options.deadLetters ? randomTopic('cluster-dlq') : undefined;
   await createTopic(cluster.brokers, topic, options.partitions ?? 6, { replicationFactor: 3 });
@@ -167,6 +168,8 @@ export async function underFault(
     abort.abort();
     await running.catch(() => undefined);
     await c.close();
+    // Whatever the fault did or where it failed, the next test finds every broker running.
+    await allBrokersUp(cluster);
   }
 
   const read = async (name: string) =>
@@ -191,6 +194,11 @@ export async function underFault(
     lettered: deadLetterReasons(letters),
     letters: letters.length,
   };
+}
+
+/** Starts every broker that is not running (a fault that failed half way leaves some down). */
+async function allBrokersUp(cluster: ReturnType<typeof sharedCluster>): Promise<void> {
+  await Promise.all(cluster.nodes.map(({ id }) => cluster.control.start(id)));
 }
 
 type Waiter = { resolve: () => void } & ({ kind: 'stored'; at: number } | { kind: 'failure' });

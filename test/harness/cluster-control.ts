@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { KafkaBroker } from './kafka/broker.js';
 import type { KafkaCluster } from './kafka/cluster.js';
 
 /**
@@ -10,8 +11,12 @@ import type { KafkaCluster } from './kafka/cluster.js';
  * registered again), or with status 500 and the error.
  */
 
-/** What a test can do to one broker; see `KafkaBroker` for each. */
-export type NodeAction = 'kill' | 'shutdown' | 'restart' | 'pause' | 'resume';
+/**
+ * What a test can do to one broker; see `KafkaBroker` for each. `start` restarts a broker that
+ * is not running and leaves a running one alone: how a test puts the cluster back together,
+ * whatever its fault did.
+ */
+export type NodeAction = 'kill' | 'shutdown' | 'restart' | 'pause' | 'resume' | 'start';
 
 const ACTIONS: ReadonlySet<string> = new Set<NodeAction>([
   'kill',
@@ -19,7 +24,13 @@ const ACTIONS: ReadonlySet<string> = new Set<NodeAction>([
   'restart',
   'pause',
   'resume',
+  'start',
 ]);
+
+function act(broker: KafkaBroker, action: NodeAction): Promise<void> {
+  if (action === 'start') return broker.pid === undefined ? broker.restart() : Promise.resolve();
+  return Promise.resolve(broker[action]());
+}
 
 /** Serves {@link NodeAction}s on `cluster`'s brokers at a loopback URL. */
 export async function serveClusterControl(
@@ -32,7 +43,7 @@ export async function serveClusterControl(
       return;
     }
     Promise.resolve()
-      .then(() => cluster.node(Number(id))[action as NodeAction]())
+      .then(() => act(cluster.node(Number(id)), action as NodeAction))
       .then(
         () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'),
         (error: Error) => response.writeHead(500).end(error.stack ?? String(error)),
@@ -63,5 +74,6 @@ export function clusterControl(url: string): ClusterControl {
     restart: call('restart'),
     pause: call('pause'),
     resume: call('resume'),
+    start: call('start'),
   };
 }

@@ -53,6 +53,9 @@ export function brokerMemberProperties(member: ClusterMember): Record<string, st
 export function controllerProperties(member: ClusterMember, dataDir: string): string {
   const controller = `127.0.0.1:${member.ports.controller}`;
   const props: Record<string, string | number> = {
+    // Kafka 4.x (eligible leader replicas, KIP-966) takes the cluster's min.insync.replicas from
+    // the controller, which also decides how far an ISR may shrink; 3.x reads the brokers' own.
+    ...CLUSTER_REPLICATION,
     'process.roles': 'controller',
     'node.id': member.nodeId,
     'controller.quorum.voters': member.voters,
