@@ -1,20 +1,9 @@
-import {
-  Kafka,
-  type LogEntry,
-  logLevel,
-  type Message,
-  type Producer,
-  type RecordMetadata,
-} from 'kafkajs';
+import { Kafka, type LogEntry, logLevel, type Producer } from 'kafkajs';
 import type { KafkaSettings } from '../config.js';
 import { BATCH_OVERHEAD_BYTES, messageBytes, type OutgoingMessage } from '../messages.js';
 import { logger } from '../telemetry.js';
-import {
-  acknowledgedPartitions,
-  PartitionsNotAcknowledged,
-  unacknowledged,
-} from './acknowledgements.js';
-import { kafkajsCompression, registerCodecs } from './codecs.js';
+import { sendChecked } from './checked-send.js';
+import { registerCodecs } from './codecs.js';
 import { type ConnectionOptions, connectionOptions, type SecretReader } from './connection.js';
 import { DeadlineExceeded, withDeadline } from './deadline.js';
 import { isAuthenticationFailure } from './kafka-errors.js';
@@ -34,13 +23,6 @@ export interface Delivery {
   skipped?: number;
 }
 
-/**
- * How often one request's messages that kafkajs skipped are sent again within the invocation
- * before they are left to Lambda's re-delivery: each skip needs a leader to move during the
- * send, so a second one is rare and a fourth means the cluster is still moving.
- */
-const RESENDS = 3;
-
 /** How old the producer's topic metadata may grow (kafkajs's and Java's default, 5 minutes). */
 const METADATA_MAX_AGE_MS = 300_000;
 
@@ -57,7 +39,7 @@ export interface MessageProducer {
  * One invocation's messages go out as few produce requests as the broker's size limit allows
  * (kafkajs groups each request per partition and per broker), several in flight at once. A
  * request that kafkajs rejects is unacknowledged as a whole; one that it resolves counts only
- * for the messages whose partition Kafka acknowledged in it (acknowledgements.ts): the rest
+ * for the messages whose partition Kafka acknowledged in it (checked-send.ts): the rest
  * (kafkajs #1303) are sent again while the deadline allows. Every wait is bounded by the
  * invocation's deadline.
  *
@@ -112,7 +94,12 @@ export class WarmProducer implements MessageProducer {
       while (!failed && next < requests.length) {
         const [start, end] = requests[next++] as [number, number];
         try {
-          const request = await this.produce(producer, messages, start, end, deadline);
+          const request = await sendChecked(producer, messages, start, end, {
+            deadline,
+            acks: this.settings.acks,
+            compression: this.settings.compression,
+            requestTimeoutMs: this.settings.requestTimeoutMs,
+          });
           skipped += request.skipped;
           acknowledged.fill(true, start, end);
           for (const i of request.unwritten) acknowledged[i] = false;
@@ -131,57 +118,6 @@ export class WarmProducer implements MessageProducer {
     if (errors.length > 0) this.recover(errors);
     this.stats.skipped += skipped;
     return { acknowledged, errors, skipped };
-  }
-
-  /**
-   * One request's messages `[start, end)`: sent, checked per partition, and what kafkajs
-   * skipped sent again (at most {@link RESENDS} times, never past the deadline). Returns the
-   * indexes still not written, how many kafkajs skipped in all, and why when some remain.
-   */
-  private async produce(
-    producer: Producer,
-    messages: readonly OutgoingMessage[],
-    start: number,
-    end: number,
-    deadline: number,
-  ): Promise<{ unwritten: number[]; skipped: number; error?: PartitionsNotAcknowledged }> {
-    const topic = (messages[start] as OutgoingMessage).topic;
-    let indexes: number[] | undefined;
-    let skipped = 0;
-    for (let attempt = 1; ; attempt++) {
-      const sent = indexes
-        ? pickKafkaMessages(messages, indexes)
-        : toKafkaMessages(messages, start, end);
-      const metadata = await withDeadline(
-        this.send(producer, topic, sent, deadline),
-        deadline,
-        'A produce request',
-      );
-      const missed = unacknowledged(sent, acknowledgedPartitions(topic, metadata));
-      if (missed.length === 0) return { unwritten: [], skipped };
-      const before = indexes;
-      indexes = missed.map((j) => (before ? (before[j] as number) : start + j));
-      skipped += missed.length;
-      const partitions = [...new Set(missed.map((j) => (sent[j] as Message).partition))];
-      const again = attempt <= RESENDS && Date.now() < deadline;
-      logger.warn(
-        'kafkajs resolved a produce request without Kafka acknowledging every partition (kafkajs #1303)',
-        {
-          topic,
-          partitions,
-          messages: missed.length,
-          attempt,
-          action: again ? 'sent again' : 'left for re-delivery',
-        },
-      );
-      if (!again) {
-        return {
-          unwritten: indexes,
-          skipped,
-          error: new PartitionsNotAcknowledged(topic, partitions, missed.length),
-        };
-      }
-    }
   }
 
   /** Disconnects for good; for scripts and tests, never called by the handler. */
@@ -241,21 +177,6 @@ export class WarmProducer implements MessageProducer {
     });
     this.producer = producer;
     return producer;
-  }
-
-  private send(
-    producer: Producer,
-    topic: string,
-    messages: Message[],
-    deadline: number,
-  ): Promise<RecordMetadata[]> {
-    return producer.sendBatch({
-      topicMessages: [{ topic, messages }],
-      acks: this.settings.acks,
-      compression: kafkajsCompression(this.settings.compression),
-      // How long the broker may wait for replicas: never past our deadline.
-      timeout: Math.max(1, Math.min(this.settings.requestTimeoutMs, deadline - Date.now())),
-    });
   }
 
   private loadConnection(): Promise<ConnectionOptions> {
@@ -331,32 +252,6 @@ export function planRequests(
   }
   if (start < messages.length) requests.push([start, messages.length]);
   return requests;
-}
-
-/**
- * Fresh kafkajs message objects for `messages[start, end)` (or, with {@link pickKafkaMessages},
- * for the listed indexes): fresh, because the partitioner pins each one's partition on it for
- * the life of one send.
- */
-function toKafkaMessages(
-  messages: readonly OutgoingMessage[],
-  start: number,
-  end: number,
-): Message[] {
-  const out: Message[] = new Array(end - start);
-  for (let i = start; i < end; i++) out[i - start] = kafkaMessage(messages[i] as OutgoingMessage);
-  return out;
-}
-
-function pickKafkaMessages(
-  messages: readonly OutgoingMessage[],
-  indexes: readonly number[],
-): Message[] {
-  return indexes.map((i) => kafkaMessage(messages[i] as OutgoingMessage));
-}
-
-function kafkaMessage({ key, value, headers }: OutgoingMessage): Message {
-  return headers ? { key, value, headers } : { key, value };
 }
 
 function asError(error: unknown): Error {
