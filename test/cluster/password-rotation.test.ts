@@ -45,8 +45,18 @@ it('stores the spans of the invocations after a SCRAM password rotation, reading
       await electPreferredLeaders(cluster.libsDir, bootstrap, topic, partitions);
       await waitForPartitions(cluster.brokers, topic, preferredLeaders, { what: 'leaders back' });
       await refused;
-      await stored(1_000);
+      // Recovered: a thousand records stored. Stalled: ten invocations in a row refused.
+      const stalled = (async () => {
+        for (let i = 0; i < 10; i++) await nextFailure();
+        return 'stalled' as const;
+      })();
+      const outcome = await Promise.race([stored(1_000).then(() => 'recovered' as const), stalled]);
       readsAfterRotation = reads - readsBefore;
+      if (outcome === 'stalled') {
+        throw new Error(
+          'every invocation after the rotation fails: the shard stalls until a cold start',
+        );
+      }
     },
     {
       prepare: async () => {
