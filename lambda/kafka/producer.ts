@@ -196,7 +196,7 @@ export class WarmProducer implements MessageProducer {
   private recover(errors: readonly Error[]): void {
     this.connected = undefined;
     if (errors.some(isAuthenticationFailure) && this.rereadSecret()) this.rebuild();
-    else if (errors[0] instanceof DeadlineExceeded) this.rebuild();
+    else if (errors.some((e) => e instanceof DeadlineExceeded)) this.rebuild();
   }
 
   /** Drops the cached credentials and starts reading the secret, when the policy allows it. */
