@@ -7,6 +7,8 @@ import { defineConfig } from 'vitest/config';
  *   started once by the global setup and shared by the files, one topic per test;
  * - otel: the OpenTelemetry Collector (built by `npm run otelcol`, cached under ~/.cache)
  *   reading the OTLP output through the same real broker;
+ * - cluster: fault tests on a production-shaped cluster (a controller and three brokers,
+ *   replication factor 3), started once by its own global setup;
  * - cdk: assertion tests on the synthesized stack;
  * - sam: `sam local invoke` of the synthesized template in Docker (`npm run test:sam`, which
  *   synthesizes first), with a Docker daemon, the offline image and a broker of its own.
@@ -52,6 +54,19 @@ export default defineConfig({
           globalSetup: ['test/harness/global-setup.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'cluster',
+          include: ['test/cluster/**/*.test.ts'],
+          environment: 'node',
+          env: quiet,
+          globalSetup: ['test/harness/cluster-setup.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+          // Every file moves leaders and stops brokers of the one cluster: one file at a time.
           fileParallelism: false,
         },
       },

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { FUNCTION } from '../cdk/defaults.js';
 import { type FlagSpec, parseFlags, usage } from '../local/cli/flags.js';
 import { startKafka } from '../test/harness/kafka/broker.js';
+import { startKafkaCluster } from '../test/harness/kafka/cluster.js';
 import { ensureKafkaJars, kafkaVersionFromEnv } from '../test/harness/kafka/jars.js';
 import { repoRoot } from '../test/harness/paths.js';
 import { loadBundledLambda } from './lib/bundle.js';
@@ -32,6 +33,7 @@ const execFileAsync = promisify(execFile);
 const SUITES = [
   'cpu',
   'produce',
+  'cluster',
   'codecs',
   'formats',
   'broker',
@@ -135,6 +137,23 @@ async function main(): Promise<number> {
         })),
       );
     }
+    if (only.has('cluster')) {
+      say('handler vs floor on a 3-broker cluster (replication factor 3, min.insync.replicas 2)…');
+      const cluster = await startKafkaCluster({ version });
+      try {
+        rows.push(
+          ...(await produceSuite(lambda, cluster.info().brokers, {
+            rounds,
+            compressions: ['none'],
+            conventional: false,
+            replicationFactor: 3,
+            where: '3 brokers, RF 3',
+          })),
+        );
+      } finally {
+        await cluster.stop();
+      }
+    }
     if (only.has('codecs')) {
       say('compression codecs…');
       const zstd = Number(process.versions.node.split('.')[0]) >= 22;
@@ -195,14 +214,13 @@ async function main(): Promise<number> {
           'tsx',
           'bench/run.ts',
           '--only',
-          only.has('cost') ? 'cpu,produce,codecs,formats,cost' : 'cpu,produce,codecs,formats',
-          '--tables',
-          outTables,
-          ...(flags.prices ? ['--prices', String(flags.prices)] : []),
-          '--memory-mb',
-          String(flags['memory-mb']),
-          '--invocations-per-cold-start',
-          String(flags['invocations-per-cold-start']),
+          'cluster',
+          'codecs',
+          'formats',
+          'broker',
+          'cold-start',
+          'memory',
+          'cost',
           '--brokers',
           brokers.join(','),
           '--rounds',

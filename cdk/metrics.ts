@@ -12,6 +12,8 @@ export const SpanMetric = {
   invalidSpans: 'invalid.span',
   producedSpans: 'produced.span',
   produceFailures: 'produce.failure.span',
+  /** Messages kafkajs resolved without writing (kafkajs #1303), caught and sent again; only when non-zero. */
+  skippedSpans: 'kafkajs.skipped.span',
   /** Refused records the dead-letter topic (KAFKA_DLQ_TOPIC) acknowledged. */
   deadLetteredSpans: 'dead-lettered.span',
   batchFailures: 'batch.failure',

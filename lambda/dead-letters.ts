@@ -1,5 +1,6 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { BATCH_OVERHEAD_BYTES, messageBytes, type OutgoingMessage } from './messages.js';
+import { partitionKeyOf } from './records.js';
 import type { Rejected } from './rejections.js';
 
 /**
@@ -29,8 +30,9 @@ export const DeadLetterHeader = {
 } as const;
 
 /**
- * One dead letter per refused record, keyed by the record's Kinesis partition key (haystack-agent
- * uses the traceId), in the order of their records.
+ * One dead letter per refused record, keyed by the user record's Kinesis partition key
+ * (haystack-agent uses the traceId; a KPL sub-record's own key, not its aggregate's), in the
+ * order of their records.
  *
  * A value too large for any produce request (only possible for `too-large` spans and huge
  * undecodable records) is cut to fit, with `dlq.truncated-from` giving its real length: Kafka
@@ -49,24 +51,26 @@ export function deadLetters(
 }
 
 function deadLetter(
-  { recordIndex, subIndex, spanIndex, reason, data }: Rejected,
+  item: Rejected,
   record: KinesisStreamRecord | undefined,
   topic: string,
   maxBatchBytes: number,
 ): OutgoingMessage {
+  const { recordIndex, subIndex, spanIndex, reason, data } = item;
   const kinesis = (record as Partial<KinesisStreamRecord> | undefined)?.kinesis;
+  const partitionKey = partitionKeyOf(item, record);
   const headers: Record<string, string> = { [DeadLetterHeader.reason]: reason };
   setIfString(headers, DeadLetterHeader.streamArn, record?.eventSourceARN);
   setIfString(headers, DeadLetterHeader.shardId, shardOf(record?.eventID));
   setIfString(headers, DeadLetterHeader.sequenceNumber, kinesis?.sequenceNumber);
   headers[DeadLetterHeader.subSequenceNumber] = String(subIndex);
   if (spanIndex !== undefined) headers[DeadLetterHeader.spanIndex] = String(spanIndex);
-  setIfString(headers, DeadLetterHeader.partitionKey, kinesis?.partitionKey);
+  setIfString(headers, DeadLetterHeader.partitionKey, partitionKey);
   const arrival = kinesis?.approximateArrivalTimestamp;
   if (typeof arrival === 'number' && Number.isFinite(arrival)) {
     headers[DeadLetterHeader.arrivalTime] = String(Math.round(arrival * 1000));
   }
-  const key = typeof kinesis?.partitionKey === 'string' ? Buffer.from(kinesis.partitionKey) : null;
+  const key = partitionKey === undefined ? null : Buffer.from(partitionKey);
   // A record without data (malformed event) is kept as the JSON Lambda delivered.
   const value =
     data.length > 0 || reason !== 'malformed-event' ? data : Buffer.from(safeJson(record));

@@ -1,8 +1,10 @@
 import type { FormatSettings } from './config-formats.js';
 import { compressionOf } from './formats/compression.js';
-import { decodeRecord } from './formats/decoders.js';
+import type { DecodedSpans } from './formats/decoded.js';
+import { DECODERS, decodeRecord, type InputFormat } from './formats/decoders.js';
 import type { UserRecord } from './records.js';
 import type { Rejected } from './rejections.js';
+import { checkSpan } from './spans.js';
 
 /** What {@link decodeUserRecords} counted, for metrics. */
 export interface DecodingCounts {
@@ -26,13 +28,20 @@ export function decodeUserRecords(
 ): UserRecord[] {
   const spans: UserRecord[] = [];
   for (const record of userRecords) {
-    const compressed = compressionOf(record.data) !== 'none';
+    let compressed = compressionOf(record.data) !== 'none';
     if (!compressed && settings.inputFormat === 'haystack-span') {
       spans.push(record);
       continue;
     }
+    let decoded = decodeRecord(record.data, settings.inputFormat, settings.maxDecompressedBytes);
+    if (!decoded.ok && decoded.reason === 'bad-compression') {
+      const plain = readUncompressed(record.data, settings.inputFormat);
+      if (plain) {
+        compressed = false;
+        decoded = plain;
+      }
+    }
     if (compressed) counts.decompressed++;
-    const decoded = decodeRecord(record.data, settings.inputFormat, settings.maxDecompressedBytes);
     if (!decoded.ok) {
       rejected.push({ ...record, reason: decoded.reason });
       continue;
@@ -59,4 +68,21 @@ export function decodeUserRecords(
     }
   }
   return spans;
+}
+
+/**
+ * A record that starts like zlib (`78 01`, `78 5E`, `78 9C`, `78 DA`) but does not inflate may
+ * be a plain protobuf whose first field is an unknown field 15 with a varint (tag `0x78`):
+ * Java's proto3 parser skips that field, so the original collector accepted such a span. When
+ * the bytes read as the format uncompressed (for a span: they parse as a `Span`, whatever the
+ * validation rules then say), they are taken as they are.
+ */
+function readUncompressed(bytes: Buffer, format: InputFormat): DecodedSpans | undefined {
+  if (format === 'haystack-span') {
+    return checkSpan(bytes, { start: 0, end: 0 }) === 'undecodable'
+      ? undefined
+      : { ok: true, spans: [{ ok: true, bytes }] };
+  }
+  const decoded = DECODERS[format](bytes);
+  return decoded.ok ? decoded : undefined;
 }

@@ -7,20 +7,43 @@ import type { OutgoingMessage } from './messages.js';
  * Lambda checkpoints before the lowest sequence number reported and re-delivers everything
  * from there, so naming the earliest record with any unacknowledged message is both necessary
  * (it and all after it come back) and sufficient. Records before it were fully acknowledged
- * or refused for good. Records of one event come from one shard, in sequence order, so
- * "earliest" is the lowest position in the event.
+ * or refused for good. "Earliest" is by sequence number, not by position in the event: they
+ * are decimal strings far beyond 2^53 (Kinesis's pattern `0|([1-9]\d{0,128})`), compared as
+ * big integers. A record without a readable sequence number (a malformed event) is named at
+ * once: an identifier Lambda cannot place makes it retry the whole batch, which loses nothing.
  */
 export function earliestUnacknowledged(
   messages: readonly OutgoingMessage[],
   acknowledged: readonly boolean[],
+  records: readonly KinesisStreamRecord[],
 ): number | undefined {
   let earliest: number | undefined;
+  let lowest: bigint | undefined;
+  let previous = -1;
   for (let i = 0; i < messages.length; i++) {
     if (acknowledged[i]) continue;
     const { recordIndex } = messages[i] as OutgoingMessage;
-    if (earliest === undefined || recordIndex < earliest) earliest = recordIndex;
+    // A record's messages are usually adjacent: parse its sequence number once.
+    if (recordIndex === previous) continue;
+    previous = recordIndex;
+    const sequence = sequenceValue(sequenceNumberOf(records, recordIndex));
+    if (sequence === undefined) return recordIndex;
+    if (lowest === undefined || sequence < lowest) {
+      lowest = sequence;
+      earliest = recordIndex;
+    }
   }
   return earliest;
+}
+
+/** Kinesis's own pattern for a sequence number. */
+const SEQUENCE_NUMBER = /^(0|[1-9]\d{0,128})$/;
+
+/** A sequence number as a number to compare; undefined if it is not one. */
+function sequenceValue(sequenceNumber: string | undefined): bigint | undefined {
+  return sequenceNumber !== undefined && SEQUENCE_NUMBER.test(sequenceNumber)
+    ? BigInt(sequenceNumber)
+    : undefined;
 }
 
 /**

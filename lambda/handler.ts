@@ -1,14 +1,14 @@
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
-import { ClusterProducers } from './clusters.js';
 import { type Config, loadConfig } from './config.js';
 import { deadLetters } from './dead-letters.js';
 import { decodeUserRecords } from './decoding.js';
 import { decorateSpans } from './decorate.js';
 import { batchResponse, earliestUnacknowledged, sequenceNumberOf } from './failures.js';
-import { describeKafkaError } from './kafka-errors.js';
+import { ClusterProducers } from './kafka/clusters.js';
+import { describeKafkaError } from './kafka/kafka-errors.js';
+import type { MessageProducer } from './kafka/producer.js';
 import { routeMessages, spanMessages } from './messages.js';
 import { SpanOutputs } from './outputs/span-outputs.js';
-import type { MessageProducer } from './producer.js';
 import { readRecords } from './records.js';
 import { checkSpans } from './spans.js';
 import {
@@ -79,10 +79,10 @@ export function createHandler(
       reportRejected(rejected, (i) => sequenceNumberOf(records, i), kafka.deadLetterTopic);
 
       const started = Date.now();
-      const { acknowledged, errors } = await producer.deliver(messages, deadline);
-      countDelivery(valid.length, messages, acknowledged, Date.now() - started);
+      const { acknowledged, errors, skipped } = await producer.deliver(messages, deadline);
+      countDelivery(valid.length, messages, acknowledged, Date.now() - started, skipped);
 
-      const failed = earliestUnacknowledged(messages, acknowledged);
+      const failed = earliestUnacknowledged(messages, acknowledged, records);
       if (failed !== undefined) {
         logger.error(
           'Kafka did not acknowledge every message; Lambda re-delivers from the first record not stored',

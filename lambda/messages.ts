@@ -19,7 +19,7 @@ export interface OutgoingMessage {
   cluster?: string;
   /** The route's name, for `kind: 'route'`. */
   route?: string;
-  /** Partitioned as the Java client would (lambda/partitioner.ts); null spreads evenly. */
+  /** Partitioned as the Java client would (lambda/kafka/partitioner.ts); null spreads evenly. */
   key: Buffer | null;
   value: Buffer;
   headers?: IHeaders;

@@ -1,5 +1,5 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
-import { deaggregate, isKplAggregate } from './kpl.js';
+import { deaggregate, isKplAggregate, kplPartitionKey } from './kpl.js';
 import type { Rejected } from './rejections.js';
 
 /** One user record: the bytes of one span, from a plain record or one KPL sub-record. */
@@ -12,6 +12,9 @@ export interface UserRecord {
   spanIndex?: number;
   /** A view into the decoded record: the span's bytes exactly as the producer wrote them. */
   data: Buffer;
+  /** For a KPL sub-record: the whole aggregate and the index of its own partition key there. */
+  aggregate?: Buffer;
+  keyIndex?: number;
 }
 
 /** The user records of a batch, and the Kinesis records that could not be read at all. */
@@ -31,6 +34,7 @@ export function readRecords(records: readonly KinesisStreamRecord[]): ReadBatch 
   const userRecords: UserRecord[] = [];
   const rejected: Rejected[] = [];
   const parts: Buffer[] = [];
+  const keys: number[] = [];
   for (let recordIndex = 0; recordIndex < records.length; recordIndex++) {
     const kinesis = (records[recordIndex] as Partial<KinesisStreamRecord> | undefined)?.kinesis;
     if (typeof kinesis?.data !== 'string' || !isSequenceNumber(kinesis.sequenceNumber)) {
@@ -52,16 +56,41 @@ export function readRecords(records: readonly KinesisStreamRecord[]): ReadBatch 
       continue;
     }
     parts.length = 0;
-    const reason = deaggregate(bytes, parts);
-    if (reason !== undefined) {
-      rejected.push({ recordIndex, subIndex: 0, reason, data: bytes });
+    keys.length = 0;
+    const reason = deaggregate(bytes, parts, keys);
+    if (reason !== undefined || parts.length === 0) {
+      // An aggregate of no user records is well formed but holds nothing: refused as such,
+      // so that it is counted and logged like any record that yields no span.
+      rejected.push({ recordIndex, subIndex: 0, reason: reason ?? 'no-spans', data: bytes });
       continue;
     }
     for (let subIndex = 0; subIndex < parts.length; subIndex++) {
-      userRecords.push({ recordIndex, subIndex, data: parts[subIndex] as Buffer });
+      userRecords.push({
+        recordIndex,
+        subIndex,
+        data: parts[subIndex] as Buffer,
+        aggregate: bytes,
+        keyIndex: keys[subIndex] as number,
+      });
     }
   }
   return { userRecords, rejected };
+}
+
+/**
+ * The Kinesis partition key of a user record: a KPL sub-record's own (from its aggregate's
+ * partition key table), else the record's. Undefined when the event gives none.
+ */
+export function partitionKeyOf(
+  item: Pick<UserRecord, 'aggregate' | 'keyIndex'>,
+  record: KinesisStreamRecord | undefined,
+): string | undefined {
+  if (item.aggregate && item.keyIndex !== undefined) {
+    const own = kplPartitionKey(item.aggregate, item.keyIndex);
+    if (own !== undefined) return own;
+  }
+  const key = (record as Partial<KinesisStreamRecord> | undefined)?.kinesis?.partitionKey;
+  return typeof key === 'string' ? key : undefined;
 }
 
 /** Kinesis sequence numbers are decimal strings; the batch response must echo one back. */

@@ -36,4 +36,7 @@ export interface Rejected {
   /** The bytes as received (empty when there were none to read); for a refused span of a
    *  multi-span record, the whole record as received. */
   data: Buffer;
+  /** For a KPL sub-record: its aggregate and partition key index (see records.ts). */
+  aggregate?: Buffer;
+  keyIndex?: number;
 }

@@ -36,6 +36,11 @@ export const MetricName = {
   deadLettered: 'dead-lettered.span',
   /** Messages (spans and dead letters) Kafka did not acknowledge in time; their records are re-delivered. */
   produceFailures: 'produce.failure.span',
+  /**
+   * Messages a resolved kafkajs send had not written (kafkajs #1303, a leader moved during the
+   * send), caught by the per-partition check and sent again (or, past the deadline, named).
+   */
+  skipped: 'kafkajs.skipped.span',
   /** Invocations that answered with a partial batch failure. */
   batchFailures: 'batch.failure',
   /** Milliseconds spent producing to Kafka, connect included. */
@@ -101,14 +106,16 @@ export function reportRejected(
 }
 
 /**
- * Counts what Kafka acknowledged, by kind of message (and per route), and how long it took.
- * Counts are of spans: an OTLP message carries a trace's spans (`OutgoingMessage.spans`).
+ * Counts what Kafka acknowledged, by kind of message (and per route), how long it took, and
+ * what kafkajs skipped (only when it did: a healthy cluster emits no such metric). Counts are of
+ * spans: an OTLP message carries a trace's spans (`OutgoingMessage.spans`).
  */
 export function countDelivery(
   valid: number,
   messages: readonly OutgoingMessage[],
   acknowledged: readonly boolean[],
   produceMs: number,
+  skipped = 0,
 ): void {
   let produced = 0;
   let deadLettered = 0;
@@ -133,6 +140,7 @@ export function countDelivery(
   metrics.addMetric(MetricName.deadLettered, MetricUnit.Count, deadLettered);
   metrics.addMetric(MetricName.produceFailures, MetricUnit.Count, failed);
   metrics.addMetric(MetricName.produceTime, MetricUnit.Milliseconds, produceMs);
+  if (skipped > 0) metrics.addMetric(MetricName.skipped, MetricUnit.Count, skipped);
   if (routed.size > 0 || routeFailures > 0) countRoutes(routed, routeFailures);
 }
 

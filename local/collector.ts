@@ -1,5 +1,5 @@
 import type { Context, KinesisStreamEvent } from 'aws-lambda';
-import type { WarmProducer } from '../lambda/producer.js';
+import type { WarmProducer } from '../lambda/kafka/producer.js';
 
 /** One execution environment of the function: its handler and its own warm producer. */
 export interface Environment {
@@ -17,7 +17,7 @@ export async function loadCollector(env: Record<string, string>): Promise<() => 
   // Imported only now: the logger and metrics read their settings when first loaded.
   const { createHandler } = await import('../lambda/handler.js');
   const { loadConfig } = await import('../lambda/config.js');
-  const { WarmProducer } = await import('../lambda/producer.js');
+  const { WarmProducer } = await import('../lambda/kafka/producer.js');
   const config = loadConfig(process.env);
   return () => {
     const producer = new WarmProducer(config.kafka);

@@ -1,15 +1,19 @@
 import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
-import { kafkajsCompression, registerCodecs } from '../../lambda/codecs.js';
 import type { Compression } from '../../lambda/config.js';
+import { kafkajsCompression, registerCodecs } from '../../lambda/kafka/codecs.js';
 import { createTopic, randomTopic } from '../../test/harness/topics.js';
 
 /** Partitions of every benchmark topic: enough that one request spreads like production's. */
 export const BENCH_PARTITIONS = 6;
 
 /** A fresh topic for one benchmark, so no run reads or fills another's. */
-export async function benchTopic(brokers: string[], prefix: string): Promise<string> {
+export async function benchTopic(
+  brokers: string[],
+  prefix: string,
+  replicationFactor = 1,
+): Promise<string> {
   const topic = randomTopic(prefix);
-  await createTopic(brokers, topic, BENCH_PARTITIONS);
+  await createTopic(brokers, topic, BENCH_PARTITIONS, { replicationFactor });
   return topic;
 }
 

@@ -6,9 +6,11 @@
 export { loadConfig } from '../../lambda/config.js';
 export { decodeUserRecords } from '../../lambda/decoding.js';
 export { createHandler } from '../../lambda/handler.js';
+export { acknowledgedPartitions, unacknowledged } from '../../lambda/kafka/acknowledgements.js';
+export { javaPartition } from '../../lambda/kafka/partitioner.js';
+export { pinnedJavaPartitioner } from '../../lambda/kafka/pinned-partitioner.js';
+export { planRequests, WarmProducer } from '../../lambda/kafka/producer.js';
 export { spanMessages } from '../../lambda/messages.js';
 export { SpanOutputs } from '../../lambda/outputs/span-outputs.js';
-export { javaPartition } from '../../lambda/partitioner.js';
-export { planRequests, WarmProducer } from '../../lambda/producer.js';
 export { readRecords } from '../../lambda/records.js';
 export { checkSpans } from '../../lambda/spans.js';

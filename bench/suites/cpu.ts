@@ -38,6 +38,13 @@ export function cpuSuite(lambda: Lambda, samples: number): Row[] {
       },
     ],
     [
+      'kafkajs #1303 guard alone: pinned partitioner calls and the per-partition check',
+      guard(
+        spans.map((s) => Buffer.from(s.traceId)),
+        lambda,
+      ),
+    ],
+    [
       'reference: protobufjs Span.decode of every span',
       () => {
         for (const b of bytes) Span.decode(b);
@@ -59,4 +66,34 @@ export function cpuSuite(lambda: Lambda, samples: number): Row[] {
         : '',
     };
   });
+}
+
+/**
+ * What the guard adds to a produce of these keys: kafkajs's partitioner call per message (as
+ * kafkajs makes it) with the partition pinned on the message, then the check against an answer
+ * acknowledging every partition. Compare with the handler's whole CPU path above.
+ */
+function guard(keys: readonly Buffer[], lambda: Lambda): () => void {
+  const partitionMetadata = Array.from({ length: 6 }, (_, partitionId) => ({
+    partitionId,
+    leader: 1,
+    partitionErrorCode: 0,
+    replicas: [1],
+    isr: [1],
+  }));
+  const answer = partitionMetadata.map(({ partitionId }) => ({
+    topicName: 'proto-spans',
+    partition: partitionId,
+    errorCode: 0,
+  }));
+  return () => {
+    const partition = lambda.pinnedJavaPartitioner();
+    const messages = keys.map((key) => ({ key, value: key }));
+    for (const message of messages) partition({ topic: 'proto-spans', partitionMetadata, message });
+    const missed = lambda.unacknowledged(
+      messages,
+      lambda.acknowledgedPartitions('proto-spans', answer),
+    );
+    if (missed.length > 0) throw new Error('the guard missed acknowledged partitions');
+  };
 }

@@ -17,6 +17,10 @@ export interface ProduceOptions {
   compressions: readonly Compression[];
   /** Also time the Powertools BatchProcessor pattern (slow: one request per record). */
   conventional: boolean;
+  /** Replication factor of the benchmark topics (3 on the cluster); default 1. */
+  replicationFactor?: number;
+  /** Said after the suite's name, e.g. where the brokers are. */
+  where?: string;
 }
 
 /**
@@ -38,7 +42,7 @@ export async function produceSuite(
   const eventMb = (eventBytes(event) / 1024 / 1024).toFixed(1);
 
   for (const compression of options.compressions) {
-    const topic = await benchTopic(brokers, `bench-${compression}`);
+    const topic = await benchTopic(brokers, `bench-${compression}`, options.replicationFactor);
     const floor = await floorProducer(brokers, compression, lambda.javaPartition);
     const collector = await benchCollector(brokers, topic, compression);
     const chunks = planned(messages, topic, lambda);
@@ -53,7 +57,7 @@ export async function produceSuite(
       contenders['handler, KPL event (100 spans per record)'] = () =>
         expectSuccess(collector.handler(kpl, lambdaContext(60_000)));
     }
-    const suite = `produce 10,000 spans, compression ${compression}`;
+    const suite = `produce 10,000 spans, compression ${compression}${options.where ? `, ${options.where}` : ''}`;
     try {
       const times = await interleaved(contenders, options.rounds);
       const floorMs = median(times.floor ?? []);

@@ -86,6 +86,7 @@ export class CollectorDashboard extends Construct {
           graph('Spans not delivered (sum per minute)', [
             spans.sum(SpanMetric.invalidSpans, minute),
             spans.sum(SpanMetric.produceFailures, minute),
+            spans.sum(SpanMetric.skippedSpans, minute),
             spans.sum(SpanMetric.deadLetteredSpans, minute),
             spans.sum(SpanMetric.batchFailures, minute),
           ]),

@@ -38,9 +38,10 @@ const ZLIB_FLGS = new Set([0x01, 0x5e, 0x9c, 0xda]);
 
 /**
  * Tells gzip (`1F 8B`) and zlib (`78` then `01`, `5E`, `9C` or `DA`, the header checksum
- * `(CMF * 256 + FLG) % 31 === 0` holding) from anything else. None of these byte pairs can
- * start a Haystack `Span` or `Batch` (field 3 with wire type 7 does not exist; field 15 is not
- * in the IDL), nor an OTLP request or a JSON document, so plain records are never mistaken.
+ * `(CMF * 256 + FLG) % 31 === 0` holding) from anything else. `1F 8B` cannot start protobuf
+ * (wire type 7 does not exist) nor JSON. `78` is the tag of a field 15 varint, which is not in
+ * Haystack's IDL but which a proto3 parser skips as unknown: such a record is recognised as
+ * plain when it does not inflate (lambda/decoding.ts).
  */
 export function compressionOf(bytes: Uint8Array): CompressionKind {
   if (bytes.length < 2) return 'none';

@@ -112,7 +112,8 @@ export class Traffic {
     this.packingBytes = 0;
     const partitionKey = (records[0] as UserRecord).partitionKey;
     let data = aggregate(records);
-    let expectations = records.map((r) => withAggregateKey(r.expectation, partitionKey));
+    // A refused sub-record's dead letter carries its own partition key, from the aggregate's table.
+    let expectations = records.map((r) => r.expectation);
     // Rarely, an aggregate damaged on the way: refused as a whole, none of its spans stored.
     if (this.random.chance(this.invalidShare / 10)) {
       data = corruptDigest(data);
@@ -139,9 +140,4 @@ function brokenRecord(broken: ReturnType<typeof breakSpan>): UserRecord {
       partitionKey: broken.partitionKey,
     },
   };
-}
-
-/** A dead letter is keyed by the Kinesis record's partition key: the aggregate's, once packed. */
-function withAggregateKey(expectation: Expectation, partitionKey: string): Expectation {
-  return expectation.kind === 'dead-letter' ? { ...expectation, partitionKey } : expectation;
 }

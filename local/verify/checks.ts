@@ -1,5 +1,5 @@
 import type { IHeaders } from 'kafkajs';
-import { javaPartition } from '../../lambda/partitioner.js';
+import { javaPartition } from '../../lambda/kafka/partitioner.js';
 import { digest, type Ledger } from './ledger.js';
 
 /** One consumed message, as the checks need it. */

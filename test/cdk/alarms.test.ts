@@ -268,6 +268,7 @@ describe('metric names', () => {
       invalidSpans: SpanMetric.invalidSpans,
       producedSpans: SpanMetric.producedSpans,
       produceFailures: SpanMetric.produceFailures,
+      skipped: SpanMetric.skippedSpans,
       batchFailures: SpanMetric.batchFailures,
       produceTime: SpanMetric.produceTime,
       lag: SpanMetric.lag,

@@ -23,8 +23,12 @@ export interface CreateTopicOptions {
 
 /**
  * Creates a topic and returns once every partition has a leader and the topic is visible
- * in metadata, so a producer started right after never gets UNKNOWN_TOPIC_OR_PARTITION.
- * Throws if the topic already exists: a clash means a test reused a name by mistake.
+ * in the metadata of every broker in `brokers`, so a producer started right after never gets
+ * UNKNOWN_TOPIC_OR_PARTITION. Throws if the topic already exists: a clash means a test reused
+ * a name by mistake.
+ *
+ * kafkajs's own `waitForLeaders` is not used: it gives up on the first broker that does not
+ * know the topic yet, which a broker of a cluster that restarted moments ago may well be.
  */
 export async function createTopic(
   brokers: string[],
@@ -38,8 +42,6 @@ export async function createTopic(
   await admin.connect();
   try {
     const created = await admin.createTopics({
-      // kafkajs's own wait can throw UNKNOWN_TOPIC_OR_PARTITION on a broker that just started
-      // (its metadata lags the creation); the loop below waits for the leaders instead.
       waitForLeaders: false,
       timeout: timeoutMs,
       topics: [
@@ -56,14 +58,10 @@ export async function createTopic(
     });
     if (!created) throw new Error(`Topic ${name} already exists`);
     for (;;) {
-      const ready = await admin
-        .fetchTopicMetadata({ topics: [name] })
-        .then(({ topics }) => {
-          const found = topics.find((t) => t.name === name)?.partitions ?? [];
-          return found.length === partitions && found.every((p) => p.leader >= 0);
-        })
-        .catch(() => false);
-      if (ready) return;
+      const answers = await Promise.all(
+        brokers.map((broker) => hasLeaders([broker], name, partitions, options.kafka)),
+      );
+      if (answers.every(Boolean)) return;
       if (Date.now() > deadline) {
         throw new Error(`Topic ${name} has no leader for all ${partitions} partitions in time`);
       }
@@ -71,6 +69,26 @@ export async function createTopic(
     }
   } finally {
     await admin.disconnect();
+  }
+}
+
+/** Whether the metadata of (one of) `brokers` shows every partition of the topic with a leader. */
+async function hasLeaders(
+  brokers: string[],
+  name: string,
+  partitions: number,
+  config: Omit<KafkaConfig, 'brokers'> | undefined,
+): Promise<boolean> {
+  const admin = client(brokers, { retry: { retries: 0 }, ...config }).admin();
+  try {
+    await admin.connect();
+    const { topics } = await admin.fetchTopicMetadata({ topics: [name] });
+    const found = topics.find((t) => t.name === name)?.partitions ?? [];
+    return found.length === partitions && found.every((p) => p.leader >= 0);
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }
 
@@ -98,8 +116,9 @@ export interface ReadAllOptions {
  * caller's length assertion can catch them: no listening "a little longer", which a busy
  * machine could cut short.
  *
- * Records are sorted by partition, then offset. Throws with the count received when
- * fewer than `expectedCount` arrive within `timeoutMs`.
+ * Records are sorted by partition, then offset, each stored record once (the consumer's own
+ * re-deliveries after a rebalance are dropped; a record produced twice is two records).
+ * Throws with the count received when fewer than `expectedCount` arrive within `timeoutMs`.
  */
 export async function readAll(
   brokers: string[],
@@ -118,6 +137,7 @@ export async function readAll(
   const consumedUpTo = new Map<number, bigint>();
   let atEnd: (() => boolean) | undefined;
   let reachedEnd: (() => void) | undefined;
+  const seen = new Set<string>();
   let wake: (() => void) | undefined;
   const enough = new Promise<void>((resolve) => {
     wake = resolve;
@@ -131,6 +151,11 @@ export async function readAll(
     await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       eachMessage: async ({ partition, message }) => {
+        // A rebalance before the group committed (a loaded machine) hands the same offsets over
+        // again: that is the consumer repeating itself, not a message stored twice.
+        const at = `${partition}/${message.offset}`;
+        if (seen.has(at)) return;
+        seen.add(at);
         const next = BigInt(message.offset) + 1n;
         if (next > (consumedUpTo.get(partition) ?? 0n)) consumedUpTo.set(partition, next);
         messages.push({
@@ -185,6 +210,25 @@ async function endOffsets(
   try {
     const offsets = await admin.fetchTopicOffsets(topic);
     return new Map(offsets.map(({ partition, high }) => [partition, BigInt(high)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Messages stored in `topic` (the sum of its partitions' high watermarks): how many
+ * {@link readAll} must wait for to see everything, duplicates included.
+ */
+export async function storedCount(
+  brokers: string[],
+  topic: string,
+  config: Omit<KafkaConfig, 'brokers'> = {},
+): Promise<number> {
+  const admin = client(brokers, { retry: { retries: 2 }, ...config }).admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high), 0);
   } finally {
     await admin.disconnect();
   }

@@ -1,7 +1,8 @@
-import { ClusterProducers } from '../../lambda/clusters.js';
 import type { Config } from '../../lambda/config.js';
 import type { KinesisHandler } from '../../lambda/handler.js';
-import { WarmProducer } from '../../lambda/producer.js';
+import { ClusterProducers } from '../../lambda/kafka/clusters.js';
+import type { SecretReader } from '../../lambda/kafka/connection.js';
+import { type MessageProducer, WarmProducer } from '../../lambda/kafka/producer.js';
 import { handlerModule, offlineConfig } from './handler.js';
 
 /** A handler as Lambda would build it from `env`, with its producer exposed for inspection. */
@@ -9,6 +10,8 @@ export interface Collector {
   config: Config;
   producer: WarmProducer;
   handler: KinesisHandler;
+  /** Why deliveries were not fully acknowledged, in order (what the handler logs). */
+  errors: Error[];
   close(): Promise<void>;
 }
 
@@ -16,10 +19,12 @@ export interface Collector {
  * Builds the real handler and warm producers for a local plaintext broker, as the deployed
  * handler wires them.
  * Dead letters are off unless `env` names a `KAFKA_DLQ_TOPIC` (which the test must create).
+ * `readSecret` replaces the Secrets Manager read (e.g. to count the reads).
  */
 export async function collector(
   brokers: string[],
   env: Record<string, string> = {},
+  options: { readSecret?: SecretReader } = {},
 ): Promise<Collector> {
   const { createHandler } = await handlerModule();
   const config = offlineConfig({
@@ -27,13 +32,22 @@ export async function collector(
     KAFKA_DLQ_TOPIC: 'none',
     ...env,
   });
-  const producer = new WarmProducer(config.kafka);
+  const producer = new WarmProducer(config.kafka, options.readSecret);
   // Routes to other clusters get producers of their own, as the deployed handler wires them.
   const producers = ClusterProducers.fromConfig(config, producer);
+  const errors: Error[] = [];
+  const recording: MessageProducer = {
+    deliver: async (messages, deadline) => {
+      const delivery = await producers.deliver(messages, deadline);
+      errors.push(...delivery.errors);
+      return delivery;
+    },
+  };
   return {
     config,
     producer,
-    handler: createHandler(config, producers),
+    handler: createHandler(config, recording),
+    errors,
     close: () => producers.close(),
   };
 }

@@ -90,10 +90,14 @@ export function kinesisEvent(
 }
 
 /**
- * A KPL aggregate of the given user records, built by aws-kinesis-agg (an independent encoder).
- * It builds nothing for zero records, so that one is framed by hand: magic, no fields, MD5.
+ * A KPL aggregate of the given user records, built by aws-kinesis-agg (an independent encoder),
+ * with the given partition keys (default `pk-<index>`). It builds nothing for zero records, so
+ * that one is framed by hand: magic, no fields, MD5.
  */
-export function kplAggregate(userRecords: readonly Uint8Array[]): Buffer {
+export function kplAggregate(
+  userRecords: readonly Uint8Array[],
+  partitionKeys: readonly string[] = [],
+): Buffer {
   if (userRecords.length === 0) {
     return Buffer.concat([
       Buffer.from([0xf3, 0x89, 0x9a, 0xc2]),
@@ -102,7 +106,8 @@ export function kplAggregate(userRecords: readonly Uint8Array[]): Buffer {
   }
   const aggregator = new RecordAggregator();
   for (const [i, data] of userRecords.entries()) {
-    aggregator.addUserRecord({ partitionKey: `pk-${i}`, data: Buffer.from(data) });
+    const partitionKey = partitionKeys[i] ?? `pk-${i}`;
+    aggregator.addUserRecord({ partitionKey, data: Buffer.from(data) });
   }
   return aggregator.build().data;
 }

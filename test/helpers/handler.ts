@@ -1,7 +1,7 @@
 import { vi } from 'vitest';
 import { type Config, loadConfig } from '../../lambda/config.js';
+import type { Delivery, MessageProducer } from '../../lambda/kafka/producer.js';
 import type { OutgoingMessage } from '../../lambda/messages.js';
-import type { Delivery, MessageProducer } from '../../lambda/producer.js';
 
 /** A valid environment that reaches no broker: for tests that hand the handler a fake producer. */
 export const OFFLINE_ENV = {

@@ -1,7 +1,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { beforeAll, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../lambda/config.js';
-import { WarmProducer } from '../../lambda/producer.js';
+import { WarmProducer } from '../../lambda/kafka/producer.js';
 import { useOwnBroker } from '../harness/own-broker.js';
 import { randomTopic } from '../harness/topics.js';
 import { encodeSpan, kinesisEvent, lambdaContext } from '../helpers/factories.js';

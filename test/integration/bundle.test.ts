@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { beforeAll, expect, it } from 'vitest';
-import { javaPartition } from '../../lambda/partitioner.js';
+import { javaPartition } from '../../lambda/kafka/partitioner.js';
 import { sharedKafka } from '../harness/context.js';
 import { createTopic, randomTopic, readAll } from '../harness/topics.js';
 import { encodeSpan, kinesisEvent } from '../helpers/factories.js';

@@ -1,8 +1,7 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
-import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useOwnBroker } from '../harness/own-broker.js';
-import { randomTopic, readAll } from '../harness/topics.js';
+import { randomTopic, readAll, storedCount } from '../harness/topics.js';
 import { type Collector, collector } from '../helpers/collector.js';
 import { encodeSpan, kinesisEvent, lambdaContext } from '../helpers/factories.js';
 
@@ -24,20 +23,7 @@ async function topicWithCollector(
 }
 
 /** Total messages stored in `topic`, from the partitions' high watermarks. */
-async function storedCount(topic: string): Promise<number> {
-  const admin = new Kafka({
-    brokers: broker().brokers,
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 0 },
-  }).admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
+const stored = (topic: string) => storedCount(broker().brokers, topic, { retry: { retries: 0 } });
 
 const spansOf = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => encodeSpan({ traceId: `${prefix}-${i}` }));
@@ -109,7 +95,7 @@ it('names the earliest unacknowledged record when the broker dies mid-batch; re-
   const event = kinesisEvent(spans);
   try {
     const answer = c.handler(event, lambdaContext(20_000));
-    while ((await storedCount(topic)) < 1000) await new Promise((r) => setTimeout(r, 10));
+    while ((await stored(topic)) < 1000) await new Promise((r) => setTimeout(r, 10));
     await broker().kill();
     const response = await answer;
 
@@ -125,8 +111,8 @@ it('names the earliest unacknowledged record when the broker dies mid-batch; re-
     const redelivery: KinesisStreamEvent = { Records: event.Records.slice(named) };
     expect((await c.handler(redelivery, lambdaContext(60_000))).batchItemFailures).toEqual([]);
 
-    const stored = await storedCount(topic);
-    const read = await readAll(broker().brokers, topic, stored, 60_000);
+    const count = await stored(topic);
+    const read = await readAll(broker().brokers, topic, count, 60_000);
     const keys = new Set(read.map((m) => m.key?.toString()));
     // Every span of every record is stored at least once: the ones before the named record
     // were acknowledged before the kill, the rest came with the re-delivery.

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DeadLetterHeader } from '../../lambda/dead-letters.js';
-import { javaPartition } from '../../lambda/partitioner.js';
+import { javaPartition } from '../../lambda/kafka/partitioner.js';
 import { Batch, Span } from '../../proto/haystack.generated.js';
 import { sharedKafka } from '../harness/context.js';
 import { useOwnBroker } from '../harness/own-broker.js';

@@ -1,11 +1,9 @@
-import { Kafka, logLevel } from 'kafkajs';
 import { expect, it } from 'vitest';
-import { DeadLetterHeader } from '../../lambda/dead-letters.js';
-import { type MemoryRecordInput, MemoryShard, runShard } from '../../local/esm/index.js';
+import { MemoryShard, runShard } from '../../local/esm/index.js';
 import { useOwnBroker } from '../harness/own-broker.js';
-import { randomTopic, readAll } from '../harness/topics.js';
+import { randomTopic, readAll, storedCount } from '../harness/topics.js';
 import { collector } from '../helpers/collector.js';
-import { encodeSpan, kplAggregate } from '../helpers/factories.js';
+import { deadLetterReasons, mixedRecord } from '../helpers/mixed-records.js';
 
 /**
  * The accounting, end to end: tens of thousands of spans, valid and invalid mixed, plain and
@@ -25,16 +23,6 @@ const FAULTS = new Map<number, 'kill' | 'hang'>([
   [80, 'hang'],
 ]);
 
-async function highWatermarks(topic: string): Promise<number> {
-  const admin = new Kafka({ brokers: broker().brokers, logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(topic)).reduce((sum, p) => sum + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 it('stores every valid span and dead-letters every invalid record, at least once, through repeated broker faults', async () => {
   const topic = randomTopic('spans');
   const dlq = randomTopic('dlq');
@@ -45,33 +33,12 @@ it('stores every valid span and dead-letters every invalid record, at least once
   // invalid; every 13th is an invalid span; every 97th is not a span at all.
   const valid = new Set<string>();
   const invalid = new Map<string, string>(); // "position/sub" -> reason
-  const records: MemoryRecordInput[] = [];
-  for (let position = 0; position < 25_000; position++) {
-    const traceId = `trace-${position % 4099}`;
-    if (position % 10 === 0) {
-      const subs = Array.from({ length: 5 }, (_, sub) =>
-        sub === 2 ? encodeSpan({ traceId, spanId: '' }) : encodeSpan({ traceId }),
-      );
-      for (const [sub, data] of subs.entries()) {
-        if (sub === 2) invalid.set(`${position}/${sub}`, 'missing-span-id');
-        else valid.add(data.toString('base64'));
-      }
-      records.push({ data: kplAggregate(subs), partitionKey: traceId });
-    } else if (position % 97 === 0) {
-      invalid.set(`${position}/0`, 'undecodable');
-      records.push({ data: Buffer.from(`not a span ${position}`), partitionKey: traceId });
-    } else if (position % 13 === 0) {
-      invalid.set(`${position}/0`, 'start-time-not-micros');
-      records.push({
-        data: encodeSpan({ traceId, startTime: 1_764_000_000_000 }),
-        partitionKey: traceId,
-      });
-    } else {
-      const data = encodeSpan({ traceId });
-      valid.add(data.toString('base64'));
-      records.push({ data, partitionKey: traceId });
-    }
-  }
+  const records = Array.from({ length: 25_000 }, (_, position) => {
+    const record = mixedRecord(position);
+    for (const span of record.valid) valid.add(span.toString('base64'));
+    for (const [sub, reason] of record.invalid) invalid.set(`${position}/${sub}`, reason);
+    return record.input;
+  });
   const shard = new MemoryShard(records);
   const c = await collector(broker().brokers, {
     KAFKA_TOPIC: topic,
@@ -111,8 +78,9 @@ it('stores every valid span and dead-letters every invalid record, at least once
   expect(run.checkpoint).toBe(shard.sequenceNumberAt(shard.length - 1));
   expect(run.stats.partialFailures + run.stats.failures).toBeGreaterThan(0);
 
-  const spans = await readAll(broker().brokers, topic, await highWatermarks(topic), 120_000);
-  const letters = await readAll(broker().brokers, dlq, await highWatermarks(dlq), 60_000);
+  const brokers = broker().brokers;
+  const spans = await readAll(brokers, topic, await storedCount(brokers, topic), 120_000);
+  const letters = await readAll(brokers, dlq, await storedCount(brokers, dlq), 60_000);
 
   const stored = new Set(spans.map((m) => (m.value as Buffer).toString('base64')));
   const missing = [...valid].filter((span) => !stored.has(span));
@@ -120,12 +88,7 @@ it('stores every valid span and dead-letters every invalid record, at least once
   expect(missing).toEqual([]);
   expect(foreign).toEqual([]);
 
-  const lettered = new Map<string, string>();
-  for (const m of letters) {
-    const position = Number(m.headers[DeadLetterHeader.sequenceNumber]?.toString().slice(4));
-    const sub = m.headers[DeadLetterHeader.subSequenceNumber]?.toString();
-    lettered.set(`${position}/${sub}`, m.headers[DeadLetterHeader.reason]?.toString() ?? '');
-  }
+  const lettered = deadLetterReasons(letters);
   expect(lettered).toEqual(invalid);
 
   console.info(

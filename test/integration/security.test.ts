@@ -1,10 +1,12 @@
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { readSecretsManager } from '../../lambda/kafka/connection.js';
+import { isAuthenticationFailure } from '../../lambda/kafka/kafka-errors.js';
+import { FIRST_WAIT_MS, MAX_WAIT_MS } from '../../lambda/kafka/secret-refresh.js';
 import { sharedKafka } from '../harness/context.js';
-import { type Moto, startMoto } from '../harness/moto.js';
 import { createTopic, randomTopic, readAll } from '../harness/topics.js';
 import { type Collector, collector } from '../helpers/collector.js';
 import { encodeSpan, kinesisEvent, lambdaContext } from '../helpers/factories.js';
+import { useSecretsManager } from '../helpers/secrets-manager.js';
 
 /**
  * The function's own producer path over the broker's secured listeners: TLS with a private CA
@@ -16,41 +18,27 @@ import { encodeSpan, kinesisEvent, lambdaContext } from '../helpers/factories.js
 
 const kafka = sharedKafka();
 const REGION = 'us-east-1';
-
-let moto: Moto;
-let secrets: SecretsManagerClient;
+const secrets = useSecretsManager();
 const open: Collector[] = [];
-
-beforeAll(async () => {
-  moto = await startMoto();
-  const { endpoint } = moto;
-  // What Lambda gives the function (region, credentials), pointed at moto; never at AWS.
-  vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', endpoint);
-  vi.stubEnv('AWS_REGION', REGION);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', 'moto');
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'moto');
-  vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
-  secrets = new SecretsManagerClient({ region: REGION, endpoint });
-});
 
 afterAll(async () => {
   await Promise.all(open.map((c) => c.close()));
-  secrets?.destroy();
-  await moto?.stop();
-  vi.unstubAllEnvs();
 });
 
-/** An MSK-style SCRAM secret (`AmazonMSK_…`, `{"username","password"}`); returns its full ARN. */
-async function scramSecret(username: string, password: string): Promise<string> {
-  const { ARN } = await secrets.send(
-    new CreateSecretCommand({
-      Name: `AmazonMSK_${randomTopic('scram')}`,
-      SecretString: JSON.stringify({ username, password }),
-    }),
-  );
-  if (!ARN) throw new Error('moto returned no secret ARN');
-  return ARN;
+/** Re-reads secret-refresh.ts allows in `ms` for credentials that never worked. */
+function readsAllowedAfter(ms: number): number {
+  let reads = 0;
+  for (
+    let wait = FIRST_WAIT_MS, at = wait;
+    at <= ms;
+    wait = Math.min(2 * wait, MAX_WAIT_MS), at += wait
+  )
+    reads++;
+  return reads;
 }
+
+/** An MSK-style SCRAM secret (`AmazonMSK_…`, `{"username","password"}`); returns its full ARN. */
+const scramSecret = (username: string, password: string) => secrets.create(username, password);
 
 async function collectorFor(env: Record<string, string>): Promise<Collector> {
   const c = await collector([], { KAFKA_DLQ_TOPIC: 'none', ...env });
@@ -137,26 +125,43 @@ describe('SASL_SSL listener with credentials from Secrets Manager', () => {
     },
   );
 
-  it('fails authentication with a wrong password in the secret, and reports the batch for retry', async () => {
+  it('fails authentication with a wrong password in the secret, reports the batch for retry, and does not re-read the secret per invocation', async () => {
     const { username } = need(kafka.sasl?.scram, 'a SCRAM user');
     const secretArn = await scramSecret(username, 'not-the-password');
     const { topic, event } = await spansFor('scram-wrong', 2);
-    const c = await collectorFor({
-      KAFKA_BROKERS: need(kafka.listeners.saslSsl, 'a SASL_SSL listener'),
-      KAFKA_SSL: 'true',
-      KAFKA_SSL_CA_FILE: need(kafka.caPem, 'a CA'),
-      KAFKA_SASL_MECHANISM: 'scram-sha-512',
-      KAFKA_SASL_SECRET_ARN: secretArn,
-      KAFKA_TOPIC: topic,
-      KAFKA_RETRIES: '0',
-    });
+    let reads = 0;
+    const started = Date.now();
+    const c = await collector(
+      [],
+      {
+        KAFKA_BROKERS: need(kafka.listeners.saslSsl, 'a SASL_SSL listener'),
+        KAFKA_SSL: 'true',
+        KAFKA_SSL_CA_FILE: need(kafka.caPem, 'a CA'),
+        KAFKA_SASL_MECHANISM: 'scram-sha-512',
+        KAFKA_SASL_SECRET_ARN: secretArn,
+        KAFKA_TOPIC: topic,
+        KAFKA_RETRIES: '0',
+      },
+      {
+        readSecret: (arn) => {
+          reads++;
+          return readSecretsManager(arn);
+        },
+      },
+    );
+    open.push(c);
 
-    const response = await c.handler(event, lambdaContext(5_000));
+    const responses = [];
+    for (let i = 0; i < 5; i++) responses.push(await c.handler(event, lambdaContext(5_000)));
 
-    expect(response).toEqual({
+    const named = {
       batchItemFailures: [{ itemIdentifier: event.Records[0]?.kinesis.sequenceNumber }],
-    });
+    };
+    expect(responses).toEqual(Array(5).fill(named));
+    expect(c.errors.some(isAuthenticationFailure)).toBe(true);
     expect(await readAll(kafka.brokers, topic, 0)).toEqual([]);
+    // Credentials that never worked are read again only after waits of 10 s, 20 s, 40 s…
+    expect(reads).toBeLessThanOrEqual(1 + readsAllowedAfter(Date.now() - started));
   });
 
   it('fails the batch, not the container, when the secret does not exist', async () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { javaPartition } from '../../lambda/partitioner.js';
+import { javaPartition } from '../../lambda/kafka/partitioner.js';
 import { Traffic } from '../../local/generator/traffic.js';
 import { type ISpan, Span, Tag } from '../../proto/haystack.generated.js';
 import { otlp } from '../../proto/otlp-trace.generated.js';

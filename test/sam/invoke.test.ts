@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { DeadLetterHeader } from '../../lambda/dead-letters.js';
-import { javaPartition } from '../../lambda/partitioner.js';
+import { javaPartition } from '../../lambda/kafka/partitioner.js';
 import { dockerApi } from '../harness/docker/api.js';
 import { errorLines, functionLog, samLocalInvoke } from '../harness/sam/cli.js';
 import { createTopic, type ReadMessage, randomTopic, readAll } from '../harness/topics.js';

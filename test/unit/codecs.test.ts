@@ -12,7 +12,7 @@ import {
   registerCodecs,
   snappyCodec,
   zstdCodec,
-} from '../../lambda/codecs.js';
+} from '../../lambda/kafka/codecs.js';
 
 const require = createRequire(__filename);
 const zstdAvailable = typeof (zlib as Record<string, unknown>).zstdCompress === 'function';

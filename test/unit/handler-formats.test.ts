@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ClusterProducers } from '../../lambda/clusters.js';
 import { DeadLetterHeader } from '../../lambda/dead-letters.js';
+import { ClusterProducers } from '../../lambda/kafka/clusters.js';
 import type { OutgoingMessage } from '../../lambda/messages.js';
 import { Batch, Span } from '../../proto/haystack.generated.js';
 import { encodeSpan, kinesisEvent, lambdaContext } from '../helpers/factories.js';

@@ -1,7 +1,7 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Config } from '../../lambda/config.js';
-import type { MessageProducer } from '../../lambda/producer.js';
+import type { MessageProducer } from '../../lambda/kafka/producer.js';
 import {
   encodeSpan,
   kinesisEvent,
@@ -107,6 +107,76 @@ describe('handler', () => {
 
     expect(response).toStrictEqual({ batchItemFailures: [] });
     expect(calls[0]?.messages).toEqual([]);
+  });
+
+  it("dead-letters a refused KPL sub-record under its own partition key, not the aggregate's", async () => {
+    // The Java KPL gives every aggregate the partition key `a` and routes by explicit hash key.
+    const aggregate = kplAggregate(
+      [encodeSpan({ traceId: 'trace-1' }), encodeSpan({ traceId: 'trace-2', spanId: '' })],
+      ['trace-1', 'trace-2'],
+    );
+    const event: KinesisStreamEvent = {
+      Records: [kinesisRecord(aggregate, { position: 0, partitionKey: 'a' })],
+    };
+    const { producer, calls } = recordingProducer();
+
+    await createHandler(config, producer)(event, lambdaContext());
+
+    const [span, letter] = calls[0]?.messages ?? [];
+    expect(span?.key?.toString()).toBe('trace-1');
+    expect(letter?.headers?.['dlq.reason']).toBe('missing-span-id');
+    expect(letter?.key?.toString()).toBe('trace-2');
+    expect(letter?.headers?.['kinesis.partition.key']).toBe('trace-2');
+  });
+
+  it('accounts for a KPL aggregate that holds no user records: refused as no-spans, counted and logged', async () => {
+    const { logger } = await import('../../lambda/telemetry.js');
+    const warn = vi.spyOn(logger, 'warn');
+    const event = kinesisEvent([kplAggregate([]), encodeSpan({ traceId: 'ok' })]);
+    const { producer, calls } = recordingProducer();
+
+    const response = await createHandler(config, producer)(event, lambdaContext());
+
+    expect(response).toStrictEqual({ batchItemFailures: [] });
+    expect(calls[0]?.messages.map((m) => [m.recordIndex, m.headers?.['dlq.reason']])).toEqual([
+      [1, undefined],
+      [0, 'no-spans'],
+    ]);
+    expect(warn).toHaveBeenCalledWith(
+      'Invalid spans refused; they are not retried',
+      expect.objectContaining({ invalid: 1, byReason: { 'no-spans': 1 } }),
+    );
+    warn.mockRestore();
+  });
+
+  it.each([
+    ['78 01', [0x78, 0x01]],
+    ['78 5E', [0x78, 0x5e]],
+    ['78 9C', [0x78, 0x9c, 0x01]],
+    ['78 DA', [0x78, 0xda, 0x01]],
+  ])(
+    'produces untouched a span that starts with an unknown field 15 (%s, like zlib)',
+    async (_, field15) => {
+      // Java's proto3 parser skips unknown fields, and the original collector accepted such spans.
+      const data = Buffer.concat([Buffer.from(field15), encodeSpan({ traceId: 'field-15' })]);
+      const { producer, calls } = recordingProducer();
+
+      const response = await createHandler(config, producer)(kinesisEvent([data]), lambdaContext());
+
+      expect(response).toStrictEqual({ batchItemFailures: [] });
+      expect(calls[0]?.messages).toHaveLength(1);
+      expect(calls[0]?.messages[0]?.key?.toString()).toBe('field-15');
+      expect(calls[0]?.messages[0]?.value.equals(data)).toBe(true);
+    },
+  );
+
+  it('still refuses as bad-compression a zlib header that is neither a stream nor a span', async () => {
+    const broken = Buffer.from([0x78, 0x9c, 0xff, 0xff, 0xff, 0xff]);
+    const { producer, calls } = recordingProducer();
+
+    await createHandler(config, producer)(kinesisEvent([broken]), lambdaContext());
+
+    expect(calls[0]?.messages.map((m) => m.headers?.['dlq.reason'])).toEqual(['bad-compression']);
   });
 
   it('gives the producer the invocation deadline less the margin', async () => {

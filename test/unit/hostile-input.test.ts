@@ -234,14 +234,16 @@ describe('handler on hostile events', () => {
           const unpacked = new Set([...userRecords, ...rejected].map((r) => r.recordIndex));
           const accounted = new Set(sent.map((m) => m.recordIndex));
           for (const i of unpacked) expect(accounted.has(i), `record ${i}`).toBe(true);
-          const firstUnacked = sent
-            .map((m, i) => (ackOf(acks, i) ? Number.POSITIVE_INFINITY : m.recordIndex))
-            .reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
-          if (firstUnacked === Number.POSITIVE_INFINITY) {
+          const unacked = new Set(sent.filter((_, i) => !ackOf(acks, i)).map((m) => m.recordIndex));
+          const unnamed = [...unacked].filter((i) => sequenceNumberOf(records, i) === undefined);
+          if (unacked.size === 0) {
             expect(response).toStrictEqual({ batchItemFailures: [] });
+          } else if (unnamed.length > 0) {
+            // A record without a sequence number cannot be placed: the whole batch comes back.
+            expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier: '' }] });
           } else {
-            // A record without a sequence number cannot be named: the whole batch comes back.
-            const itemIdentifier = sequenceNumberOf(records, firstUnacked) ?? '';
+            // Sequence numbers follow positions here, so the earliest is the lowest position.
+            const itemIdentifier = sequenceNumberOf(records, Math.min(...unacked));
             expect(response).toStrictEqual({ batchItemFailures: [{ itemIdentifier }] });
           }
         },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { javaPartition } from '../../lambda/partitioner.js';
+import { javaPartition } from '../../lambda/kafka/partitioner.js';
 import { readRecords } from '../../lambda/records.js';
 import type { Rejected } from '../../lambda/rejections.js';
 import { checkSpans } from '../../lambda/spans.js';

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { planRequests } from '../../lambda/kafka/producer.js';
 import {
   BATCH_OVERHEAD_BYTES,
   messageBytes,
@@ -6,7 +7,6 @@ import {
   spanMessages,
 } from '../../lambda/messages.js';
 import { SpanOutputs } from '../../lambda/outputs/span-outputs.js';
-import { planRequests } from '../../lambda/producer.js';
 import type { Rejected } from '../../lambda/rejections.js';
 import { checkSpans } from '../../lambda/spans.js';
 import { encodeSpan } from '../helpers/factories.js';

@@ -1,7 +1,7 @@
 import { generateAuthTokenFromCredentialsProvider } from 'aws-msk-iam-sasl-signer-js';
 import type { AuthenticationProviderArgs } from 'kafkajs';
 import { describe, expect, it, vi } from 'vitest';
-import { clientFirstMessage, mskIamMechanism, tokenFacts } from '../../lambda/msk-iam.js';
+import { clientFirstMessage, mskIamMechanism, tokenFacts } from '../../lambda/kafka/msk-iam.js';
 import { logger } from '../../lambda/telemetry.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { javaPartition, murmur2 } from '../../lambda/partitioner.js';
+import { javaPartition, murmur2 } from '../../lambda/kafka/partitioner.js';
 
 // Expected values printed by Kafka 3.9.2's own org.apache.kafka.common.utils.Utils.murmur2 and
 // toPositive(h) % n on this machine (the first six are also Kafka's UtilsTest vectors).

@@ -7,7 +7,7 @@ import {
   MIN_REAUTHENTICATION_INTERVAL_MS,
   reauthenticateAfterMs,
   reauthenticationThresholdMs,
-} from '../../lambda/reauthentication.js';
+} from '../../lambda/kafka/reauthentication.js';
 
 const require = createRequire(__filename);
 

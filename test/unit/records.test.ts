@@ -3,7 +3,7 @@ import type { KinesisStreamRecord } from 'aws-lambda';
 import { Writer } from 'protobufjs/minimal.js';
 import { describe, expect, it } from 'vitest';
 import { deaggregate, isKplAggregate } from '../../lambda/kpl.js';
-import { decodeBase64, readRecords } from '../../lambda/records.js';
+import { decodeBase64, partitionKeyOf, readRecords } from '../../lambda/records.js';
 import { AggregatedRecord } from '../../proto/kpl.generated.js';
 import { encodeSpan, kinesisRecord, kplAggregate } from '../helpers/factories.js';
 
@@ -100,6 +100,34 @@ describe('KPL de-aggregation', () => {
   });
 });
 
+describe('partitionKeyOf', () => {
+  it("takes a KPL sub-record's key from the aggregate's table, the record's when the index is out of range", () => {
+    const aggregate = frame(
+      AggregatedRecord.encode({
+        partitionKeyTable: ['trace-1', 'trace-2'],
+        records: [
+          { partitionKeyIndex: 1, data: encodeSpan() },
+          { partitionKeyIndex: 7, data: encodeSpan() },
+        ],
+      }).finish(),
+    );
+    const record = kinesisRecord(aggregate, { partitionKey: 'a' });
+
+    const [first, second] = readRecords([record]).userRecords;
+
+    expect(first && partitionKeyOf(first, record)).toBe('trace-2');
+    expect(second && partitionKeyOf(second, record)).toBe('a');
+    expect(partitionKeyOf({}, record)).toBe('a');
+  });
+
+  it('refuses an aggregate that holds no user records as no-spans, so it is accounted for', () => {
+    const { userRecords, rejected } = readRecords([kinesisRecord(kplAggregate([]))]);
+
+    expect(userRecords).toEqual([]);
+    expect(rejected.map((r) => r.reason)).toEqual(['no-spans']);
+  });
+});
+
 describe('readRecords', () => {
   it('yields plain records and sub-records with their positions', () => {
     const plain = encodeSpan();
@@ -112,10 +140,11 @@ describe('readRecords', () => {
     const { userRecords, rejected } = readRecords(records);
 
     expect(rejected).toEqual([]);
+    const aggregate = Buffer.from(records[1]?.kinesis.data ?? '', 'base64');
     expect(userRecords).toEqual([
       { recordIndex: 0, subIndex: 0, data: plain },
-      { recordIndex: 1, subIndex: 0, data: subs[0] },
-      { recordIndex: 1, subIndex: 1, data: subs[1] },
+      { recordIndex: 1, subIndex: 0, data: subs[0], aggregate, keyIndex: 0 },
+      { recordIndex: 1, subIndex: 1, data: subs[1], aggregate, keyIndex: 1 },
     ]);
   });
 

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -8,6 +9,11 @@ import { freePorts } from '../ports.js';
 import { spawnGuarded, terminate, waitForExit } from '../processes.js';
 import { type CreateTopicOptions, createTopic } from '../topics.js';
 import type { KafkaConnectionInfo, KafkaListeners } from './clients.js';
+import {
+  brokerMemberProperties,
+  type ClusterMember,
+  controllerProperties,
+} from './cluster-config.js';
 import {
   type BrokerPorts,
   checkCredentials,
@@ -50,6 +56,8 @@ export interface StartKafkaOptions {
   heap?: string;
   /** Extra or overriding `server.properties` entries. */
   serverProperties?: Record<string, string | number | boolean>;
+  /** Starts this JVM as one node of a multi-node cluster (see cluster.ts). */
+  member?: ClusterMember;
 }
 
 /** Time spent in each start-up phase, for keeping the suite fast. */
@@ -85,6 +93,12 @@ export interface KafkaBroker extends KafkaConnectionInfo {
   /** SIGCONT after {@link KafkaBroker.pause}. */
   resume(): void;
   /**
+   * SIGTERM, keeping the data dir: a controlled shutdown, in which a cluster node first hands
+   * its leaderships to other replicas (as MSK patches a broker). Bring it back with
+   * {@link KafkaBroker.restart}.
+   */
+  shutdown(): Promise<void>;
+  /**
    * Shuts the broker down cleanly if it runs (SIGTERM), then starts it again on the same
    * ports and data dir and waits until it answers metadata requests.
    */
@@ -106,6 +120,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   checkCredentials(options.saslPlain, 'saslPlain');
   const sasl = Boolean(options.saslScram || options.saslPlain);
 
+  const { member } = options;
   let t = Date.now();
   const libsDir = await ensureKafkaJars(version);
   // The MSK IAM listener's validator and metrics reporter run inside the broker.
@@ -115,38 +130,38 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
 
   const dir = await mkdtemp(path.join(os.tmpdir(), `kafka-${version}-`));
   try {
-    const [plaintext = 0, controller = 0, ssl = 0, saslSsl = 0, container = 0, iam = 0] =
-      await freePorts(6);
-    const ports: BrokerPorts = {
-      plaintext: options.plaintextPort ?? plaintext,
-      controller,
-      ssl: options.ssl ? ssl : 0,
-      saslSsl: sasl ? saslSsl : 0,
-      container: options.containerHost ? container : 0,
-      iam: options.mskIam ? iam : 0,
-    };
-    const tls =
-      options.ssl || sasl || options.mskIam
+    const ports = member?.ports ?? (await singleNodePorts(options, sasl));
+    const tls = member
+      ? member.tls
+      : options.ssl || sasl || options.mskIam
         ? await generateBrokerTls(path.join(dir, 'tls'))
         : undefined;
     const mskIam = options.mskIam
       ? await mskIamFiles(path.join(dir, 'msk-iam'), options.mskIam.region)
       : undefined;
     const configFile = path.join(dir, 'server.properties');
+    const dataDir = path.join(dir, 'data');
     await writeFile(
       configFile,
-      serverProperties({
-        ports,
-        dataDir: path.join(dir, 'data'),
-        tls,
-        saslScram: options.saslScram,
-        saslPlain: options.saslPlain,
-        containerHost: options.containerHost,
-        mskIam,
-        overrides: options.serverProperties,
-      }),
+      member?.role === 'controller'
+        ? controllerProperties(member, dataDir)
+        : serverProperties({
+            ports,
+            dataDir,
+            tls,
+            saslScram: options.saslScram,
+            saslPlain: options.saslPlain,
+            containerHost: options.containerHost,
+            mskIam,
+            overrides: {
+              ...(member && brokerMemberProperties(member)),
+              ...options.serverProperties,
+            },
+          }),
     );
-    await formatStorage(libsDir, version, configFile, options.saslScram, dir);
+    // SCRAM users live in the metadata log, which a cluster's controller holds.
+    const scramUsers = member?.role === 'broker' ? undefined : options.saslScram;
+    await formatStorage(libsDir, version, configFile, scramUsers, dir, member?.clusterId);
     const prepareMs = Date.now() - t;
 
     const broker = new Broker(
@@ -171,6 +186,20 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
     if (!keepDirs()) await rm(dir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/** Ports of a single node's listeners: the OS picks them, but for an asked-for PLAINTEXT port. */
+async function singleNodePorts(options: StartKafkaOptions, sasl: boolean): Promise<BrokerPorts> {
+  const [plaintext = 0, controller = 0, ssl = 0, saslSsl = 0, container = 0, iam = 0] =
+    await freePorts(6);
+  return {
+    plaintext: options.plaintextPort ?? plaintext,
+    controller,
+    ssl: options.ssl ? ssl : 0,
+    saslSsl: sasl ? saslSsl : 0,
+    container: options.containerHost ? container : 0,
+    iam: options.mskIam ? iam : 0,
+  };
 }
 
 class Broker implements KafkaBroker {
@@ -205,7 +234,7 @@ class Broker implements KafkaBroker {
     if (ports.container) this.listeners.container = `${options.containerHost}:${ports.container}`;
     if (ports.iam) this.listeners.iam = at(ports.iam);
     this.mskIam = mskIam;
-    this.brokers = [this.listeners.plaintext];
+    this.brokers = ports.plaintext ? [this.listeners.plaintext] : [];
     this.logFile = path.join(dir, 'broker.log');
     this.caPem = tls?.caPem;
     this.sasl =
@@ -241,12 +270,16 @@ class Broker implements KafkaBroker {
     this.stopped = true;
     // No clean shutdown (the data is deleted anyway, and SIGKILL saves seconds per file)
     // unless the JVM must write its class-data archive, which only happens on exit.
-    await this.shutdown(this.cdsRecording ? 'SIGTERM' : 'SIGKILL');
+    await this.terminateJvm(this.cdsRecording ? 'SIGTERM' : 'SIGKILL');
     if (!keepDirs()) await rm(this.dir, { recursive: true, force: true });
   }
 
   kill(): Promise<void> {
-    return this.shutdown('SIGKILL');
+    return this.terminateJvm('SIGKILL');
+  }
+
+  shutdown(): Promise<void> {
+    return this.terminateJvm('SIGTERM');
   }
 
   pause(): void {
@@ -259,11 +292,11 @@ class Broker implements KafkaBroker {
 
   async restart(): Promise<void> {
     if (this.stopped) throw new Error('restart() after stop(): the data dir is gone');
-    await this.shutdown('SIGTERM');
+    await this.terminateJvm('SIGTERM');
     await this.launch();
   }
 
-  private async shutdown(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
+  private async terminateJvm(signal: 'SIGTERM' | 'SIGKILL'): Promise<void> {
     const child = this.child;
     if (!child) return;
     await terminate(child, signal, 30_000);
@@ -291,6 +324,7 @@ class Broker implements KafkaBroker {
           logLevel: 'INFO',
           classpath: this.plugins,
         }),
+        ...(this.options.member?.jvmArgs ?? []),
         'kafka.Kafka',
         this.configFile,
       ];
@@ -309,7 +343,7 @@ class Broker implements KafkaBroker {
     try {
       await Promise.race([this.waitReady(child), spawnError]);
     } catch (err) {
-      await this.shutdown('SIGKILL');
+      await this.terminateJvm('SIGKILL');
       throw err;
     }
     this.timings.readyMs = Date.now() - started;
@@ -327,7 +361,7 @@ class Broker implements KafkaBroker {
         );
       }
       try {
-        await answersMetadata(this.brokers);
+        await this.answers();
         return;
       } catch (err) {
         lastError = (err as Error).message;
@@ -339,6 +373,16 @@ class Broker implements KafkaBroker {
       }
       await Promise.race([sleep(200), exited]);
     }
+  }
+
+  /**
+   * Readiness: a broker answers metadata, and a cluster's broker lists itself in it (it has
+   * registered with the controller and is not fenced); a controller listens.
+   */
+  private answers(): Promise<void> {
+    const { member } = this.options;
+    if (member?.role === 'controller') return listens(this.listeners.controller);
+    return answersMetadata(this.brokers, member?.nodeId);
   }
 
   private async logTail(): Promise<string> {
@@ -356,8 +400,11 @@ class Broker implements KafkaBroker {
   }
 }
 
-/** One readiness probe: a fresh kafkajs admin that must get the cluster's metadata. */
-async function answersMetadata(brokers: string[]): Promise<void> {
+/**
+ * One readiness probe: a fresh kafkajs admin that must get the cluster's metadata, listing
+ * broker `nodeId` when given.
+ */
+async function answersMetadata(brokers: string[], nodeId?: number): Promise<void> {
   const admin = new Kafka({
     clientId: 'harness-readiness',
     brokers,
@@ -370,9 +417,28 @@ async function answersMetadata(brokers: string[]): Promise<void> {
     await admin.connect();
     const cluster = await admin.describeCluster();
     if (cluster.brokers.length === 0) throw new Error('metadata lists no broker yet');
+    if (nodeId !== undefined && !cluster.brokers.some((b) => b.nodeId === nodeId)) {
+      throw new Error(`metadata does not list broker ${nodeId} yet`);
+    }
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/** Resolves once a TCP connection to `address` (`host:port`) succeeds. */
+function listens(address: string): Promise<void> {
+  const [host, port] = address.split(':');
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host, port: Number(port) });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve();
+    });
+    socket.once('error', (err) => {
+      socket.destroy();
+      reject(err);
+    });
+  });
 }
 
 /** `KAFKA_HARNESS_KEEP=1` keeps brokers' temp dirs (logs, data) for post-mortems. */

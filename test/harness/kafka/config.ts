@@ -6,7 +6,10 @@ export interface SaslCredentials {
   password: string;
 }
 
-/** Ports of every listener of one broker (0 = listener disabled). */
+/**
+ * Ports of every listener of one broker (0 = listener disabled; `controller` 0 for a
+ * broker-only node of a cluster, whose controllers run elsewhere).
+ */
 export interface BrokerPorts {
   plaintext: number;
   controller: number;
@@ -76,7 +79,10 @@ export function serverProperties(input: BrokerConfigInput): string {
     'node.id': 1,
     'controller.quorum.voters': `1@${HOST}:${ports.controller}`,
     'controller.listener.names': 'CONTROLLER',
-    listeners: [...bound, `CONTROLLER://${HOST}:${ports.controller}`].join(','),
+    listeners: [
+      ...bound,
+      ...(ports.controller ? [`CONTROLLER://${HOST}:${ports.controller}`] : []),
+    ].join(','),
     'advertised.listeners': advertised.join(','),
     'inter.broker.listener.name': 'PLAINTEXT',
     'listener.security.protocol.map': [

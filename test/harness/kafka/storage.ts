@@ -6,13 +6,17 @@ import { existingCdsArgs, jvmArgs } from './jvm.js';
 
 const execFileAsync = promisify(execFile);
 
-/** Writes `meta.properties` and the bootstrap metadata (SCRAM users included). */
+/**
+ * Writes `meta.properties` and the bootstrap metadata (SCRAM users included). Every node of
+ * one cluster must be formatted with the same `id`; a single node gets a fresh one.
+ */
 export async function formatStorage(
   libs: string,
   version: string,
   configFile: string,
   scram: SaslCredentials | undefined,
   cwd: string,
+  id: string = clusterId(),
 ): Promise<void> {
   const args = [
     ...existingCdsArgs(libs),
@@ -20,7 +24,7 @@ export async function formatStorage(
     'kafka.tools.StorageTool',
     'format',
     '-t',
-    clusterId(),
+    id,
     '-c',
     configFile,
     ...scramFormatArgs(scram),
@@ -37,7 +41,7 @@ export async function formatStorage(
 }
 
 /** A Kafka `Uuid` string: 16 random bytes, URL-safe base64 without padding. */
-function clusterId(): string {
+export function clusterId(): string {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     // Kafka never issues ids starting with '-' since they read as a CLI flag.

@@ -1,5 +1,5 @@
-import type { Config } from './config.js';
-import type { OutgoingMessage } from './messages.js';
+import type { Config } from '../config.js';
+import type { OutgoingMessage } from '../messages.js';
 import { type Delivery, type MessageProducer, WarmProducer } from './producer.js';
 
 /**
@@ -50,6 +50,7 @@ export class ClusterProducers implements MessageProducer {
     }
     const acknowledged = new Array<boolean>(messages.length).fill(false);
     const errors: Error[] = [];
+    let skipped = 0;
     await Promise.all(
       Array.from(byCluster, async ([cluster, indexes]) => {
         const producer = cluster === undefined ? this.main : this.others.get(cluster);
@@ -65,8 +66,9 @@ export class ClusterProducers implements MessageProducer {
           acknowledged[messageIndex] = delivery.acknowledged[i] === true;
         });
         errors.push(...delivery.errors);
+        skipped += delivery.skipped ?? 0;
       }),
     );
-    return { acknowledged, errors };
+    return { acknowledged, errors, skipped };
   }
 }

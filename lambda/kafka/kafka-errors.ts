@@ -1,3 +1,4 @@
+import { PartitionsNotAcknowledged } from './acknowledgements.js';
 import { DeadlineExceeded } from './deadline.js';
 
 /**
@@ -32,7 +33,7 @@ const HINTS: Record<string, string> = {
   CLUSTER_AUTHORIZATION_FAILED:
     "The function's principal may not use the cluster (MSK IAM: kafka-cluster:Connect on the cluster ARN).",
   SASL_AUTHENTICATION_FAILED:
-    "Authentication failed: check the SASL mechanism and the secret in KAFKA_SASL_SECRET_ARN; with MSK IAM (which answers every refusal with 'Access denied'), that the role may kafka-cluster:Connect on the cluster ARN, that the cluster is in AWS_REGION, and that the role's credentials are valid.",
+    "Authentication failed: check the SASL mechanism and the secret in KAFKA_SASL_SECRET_ARN (with SCRAM or PLAIN the secret is read again, at once after a rotation, then at most every 5 minutes, and the producer rebuilt); with MSK IAM (which answers every refusal with 'Access denied'), that the role may kafka-cluster:Connect on the cluster ARN, that the cluster is in AWS_REGION, and that the role's credentials are valid.",
   ILLEGAL_SASL_STATE:
     'A connection was in a bad SASL state (a re-authentication the broker did not expect): the producer drops it and connects afresh.',
   MESSAGE_TOO_LARGE:
@@ -42,16 +43,32 @@ const HINTS: Record<string, string> = {
   CONNECTION:
     'Cannot reach the brokers: check KAFKA_BROKERS, the security group, TLS and the port for the auth mode.',
   DEADLINE: 'Kafka did not answer before the deadline: a slow, overloaded or hung broker.',
+  SKIPPED:
+    'A partition leader moved during the send and kafkajs skipped it (kafkajs #1303); the records come back and are written then.',
 };
 
 /** Describes one error from a produce or connect attempt. */
 export function describeKafkaError(error: Error): KafkaFailure {
   const type = protocolType(error) ?? kind(error);
   const failure: KafkaFailure = { name: error.name, message: error.message };
-  if (type && !['CONNECTION', 'DEADLINE'].includes(type)) failure.type = type;
+  if (type && !['CONNECTION', 'DEADLINE', 'SKIPPED'].includes(type)) failure.type = type;
   const hint = type ? HINTS[type] : undefined;
   if (hint) failure.hint = hint;
   return failure;
+}
+
+/**
+ * Kafka refused the SASL credentials. kafkajs reports it as `KafkaJSSASLAuthenticationError`,
+ * or, when it happened inside one of its retry loops (the first connect), as a
+ * `KafkaJSNonRetriableError` with the SASL error as its cause: both count.
+ */
+export function isAuthenticationFailure(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; depth++) {
+    if (e.name === 'KafkaJSSASLAuthenticationError') return true;
+    if ((e as { type?: unknown }).type === 'SASL_AUTHENTICATION_FAILED') return true;
+    e = (e as { cause?: unknown }).cause ?? (e as { originalError?: unknown }).originalError;
+  }
+  return false;
 }
 
 function protocolType(error: Error): string | undefined {
@@ -67,6 +84,7 @@ function protocolType(error: Error): string | undefined {
 
 function kind(error: Error): string | undefined {
   if (error instanceof DeadlineExceeded) return 'DEADLINE';
+  if (error instanceof PartitionsNotAcknowledged) return 'SKIPPED';
   if (
     /Connection|ECONNREFUSED|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|socket/i.test(
       `${error.name} ${error.message}`,

@@ -1,7 +1,7 @@
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { CompressionCodecs, CompressionTypes } from 'kafkajs';
-import type { Compression } from './config.js';
+import type { Compression } from '../config.js';
 
 /**
  * Compression codecs for kafkajs, which ships GZIP only. Each codec writes what Kafka's Java

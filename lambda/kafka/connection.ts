@@ -1,5 +1,5 @@
 import type { KafkaConfig, SASLOptions } from 'kafkajs';
-import type { KafkaSettings, SaslSettings } from './config.js';
+import type { KafkaSettings, SaslSettings } from '../config.js';
 import { mskIamMechanism } from './msk-iam.js';
 
 /**

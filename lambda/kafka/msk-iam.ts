@@ -1,5 +1,5 @@
 import { KafkaJSSASLAuthenticationError, type Mechanism } from 'kafkajs';
-import { logger } from './telemetry.js';
+import { logger } from '../telemetry.js';
 
 /**
  * Amazon MSK IAM authentication as a kafkajs SASL mechanism: OAUTHBEARER with a token that

@@ -1,0 +1,24 @@
+import type { SharedCluster } from '../harness/cluster-context.js';
+import {
+  fullyReplicated,
+  topicPartitions,
+  waitForPartitions,
+} from '../harness/kafka/cluster-admin.js';
+
+/**
+ * MSK's patching: each broker in turn does a controlled shutdown (its leaderships move to the
+ * other replicas), starts again and catches up (every replica of `topic` back in sync) before
+ * the next one goes. Returns how many of the topic's partitions each broker led when it went.
+ */
+export async function rollingRestart(cluster: SharedCluster, topic: string): Promise<string[]> {
+  const moves: string[] = [];
+  for (const { id } of cluster.nodes) {
+    const before = await topicPartitions(cluster.brokers, topic);
+    await cluster.control.restart(id);
+    await waitForPartitions(cluster.brokers, topic, fullyReplicated, {
+      what: `broker ${id} back in sync`,
+    });
+    moves.push(`broker ${id} led ${before.filter((p) => p.leader === id).length}`);
+  }
+  return moves;
+}
