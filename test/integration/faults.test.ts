@@ -84,10 +84,10 @@ describe('a warm handler across broker faults', () => {
 });
 
 it('names the earliest unacknowledged record when the broker dies mid-batch; re-delivery from it completes the batch', async () => {
-  // Small requests, one at a time: the 10,000 spans take a few hundred requests, so the kill
+  // Small requests, one at a time: the 10,000 spans take several hundred requests, so the kill
   // lands in the middle of the batch.
   const { topic, c } = await topicWithCollector({
-    KAFKA_MAX_BATCH_BYTES: '8000',
+    KAFKA_MAX_BATCH_BYTES: '4000',
     KAFKA_MAX_IN_FLIGHT: '1',
     KAFKA_RETRIES: '1',
   });
@@ -103,10 +103,17 @@ it('names the earliest unacknowledged record when the broker dies mid-batch; re-
     const named = event.Records.findIndex(
       (r) => r.kinesis.sequenceNumber === response.batchItemFailures[0]?.itemIdentifier,
     );
-    expect(named).toBeGreaterThanOrEqual(1000);
+    // Part of the batch was acknowledged before the kill, and not all of it. (Not "at least
+    // 1,000": the broker counts a request it wrote before its acknowledgement reaches us.)
+    expect(named).toBeGreaterThan(0);
     expect(named).toBeLessThan(10_000);
 
     await broker().restart();
+    // Everything before the named record, answered as stored, is in the topic already.
+    const beforeRedelivery = await readAll(broker().brokers, topic, named, 60_000);
+    const storedBefore = new Set(beforeRedelivery.map((m) => m.key?.toString()));
+    for (let i = 0; i < named; i++) expect(storedBefore.has(`bulk-${i}`)).toBe(true);
+
     // What Lambda does next: re-deliver from the named record on.
     const redelivery: KinesisStreamEvent = { Records: event.Records.slice(named) };
     expect((await c.handler(redelivery, lambdaContext(60_000))).batchItemFailures).toEqual([]);
