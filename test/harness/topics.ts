@@ -56,12 +56,15 @@ export async function createTopic(
     });
     if (!created) throw new Error(`Topic ${name} already exists`);
     for (;;) {
+      // Metadata names a leader before that broker serves the partition; a new topic is ready
+      // once its leaders answer for it too (ListOffsets), so no first request finds NOT_LEADER.
       const ready = await admin
         .fetchTopicMetadata({ topics: [name] })
         .then(({ topics }) => {
           const found = topics.find((t) => t.name === name)?.partitions ?? [];
           return found.length === partitions && found.every((p) => p.leader >= 0);
         })
+        .then((led) => led && admin.fetchTopicOffsets(name).then(() => true))
         .catch(() => false);
       if (ready) return;
       if (Date.now() > deadline) {
@@ -174,11 +177,53 @@ export async function readAll(
   return messages.sort((a, b) => a.partition - b.partition || compareOffsets(a.offset, b.offset));
 }
 
-/** Each partition's high watermark: the offset the next record written will get. */
-async function endOffsets(
+/**
+ * What was written to `topic` after `from` (its {@link endOffsets} taken earlier), as
+ * {@link readAll} reads it: waits for `expectedCount` such records, then reads on to the end.
+ * For tests that share a topic and each check only what their own run wrote.
+ */
+export async function readAfter(
   brokers: string[],
   topic: string,
-  config: Omit<KafkaConfig, 'brokers'> | undefined,
+  from: ReadonlyMap<number, bigint>,
+  expectedCount: number,
+  timeoutMs?: number,
+): Promise<ReadMessage[]> {
+  // Offsets of a topic without transactions or compaction count its records from 0.
+  const before = [...from.values()].reduce((sum, offset) => sum + offset, 0n);
+  const all = await readAll(brokers, topic, Number(before) + expectedCount, timeoutMs);
+  return all.filter((m) => BigInt(m.offset) >= (from.get(m.partition) ?? 0n));
+}
+
+/**
+ * Deletes a topic and returns once the broker's metadata no longer has it, so the next
+ * producer finds it missing (and a {@link createTopic} of the same name may follow).
+ */
+export async function deleteTopic(
+  brokers: string[],
+  name: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const admin = client(brokers).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [name], timeout: timeoutMs });
+    while ((await admin.listTopics()).includes(name)) {
+      if (Date.now() > deadline)
+        throw new Error(`Topic ${name} still listed ${timeoutMs} ms after its deletion`);
+      await sleep(100);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Each partition's high watermark: the offset the next record written will get. */
+export async function endOffsets(
+  brokers: string[],
+  topic: string,
+  config?: Omit<KafkaConfig, 'brokers'>,
 ): Promise<Map<number, bigint>> {
   const admin = client(brokers, config).admin();
   await admin.connect();
