@@ -10,8 +10,9 @@ import { defineConfig } from 'vitest/config';
  * - cluster: fault tests on a production-shaped cluster (a controller and three brokers,
  *   replication factor 3), started once by its own global setup;
  * - cdk: assertion tests on the synthesized stack;
- * - sam: `sam local invoke` of the synthesized template in Docker (`npm run test:sam`, which
- *   synthesizes first), with a Docker daemon, the offline image and a broker of its own.
+ * - sam: `sam local invoke` of the synthesized template in Docker, and `npm run replay` through
+ *   `sam local start-lambda` of it (`npm run test:sam`, which synthesizes first), with a Docker
+ *   daemon, the offline image and a broker of its own.
  */
 // The function's own logs and EMF metrics go to stdout, bypassing vitest's capture; keep the
 // test output readable unless a developer asks for them (POWERTOOLS_LOG_LEVEL=DEBUG npm test).

@@ -58,10 +58,19 @@ export async function createTopic(
     });
     if (!created) throw new Error(`Topic ${name} already exists`);
     for (;;) {
+      // Every broker's metadata names the leaders, and the leaders answer for the partitions
+      // (ListOffsets): metadata names a leader before that broker serves the partition, and a
+      // first request finding NOT_LEADER would be retried whole, writing some records twice.
       const answers = await Promise.all(
         brokers.map((broker) => hasLeaders([broker], name, partitions, options.kafka)),
       );
-      if (answers.every(Boolean)) return;
+      const ready =
+        answers.every(Boolean) &&
+        (await admin.fetchTopicOffsets(name).then(
+          () => true,
+          () => false,
+        ));
+      if (ready) return;
       if (Date.now() > deadline) {
         throw new Error(`Topic ${name} has no leader for all ${partitions} partitions in time`);
       }
@@ -199,11 +208,53 @@ export async function readAll(
   return messages.sort((a, b) => a.partition - b.partition || compareOffsets(a.offset, b.offset));
 }
 
-/** Each partition's high watermark: the offset the next record written will get. */
-async function endOffsets(
+/**
+ * What was written to `topic` after `from` (its {@link endOffsets} taken earlier), as
+ * {@link readAll} reads it: waits for `expectedCount` such records, then reads on to the end.
+ * For tests that share a topic and each check only what their own run wrote.
+ */
+export async function readAfter(
   brokers: string[],
   topic: string,
-  config: Omit<KafkaConfig, 'brokers'> | undefined,
+  from: ReadonlyMap<number, bigint>,
+  expectedCount: number,
+  timeoutMs?: number,
+): Promise<ReadMessage[]> {
+  // Offsets of a topic without transactions or compaction count its records from 0.
+  const before = [...from.values()].reduce((sum, offset) => sum + offset, 0n);
+  const all = await readAll(brokers, topic, Number(before) + expectedCount, timeoutMs);
+  return all.filter((m) => BigInt(m.offset) >= (from.get(m.partition) ?? 0n));
+}
+
+/**
+ * Deletes a topic and returns once the broker's metadata no longer has it, so the next
+ * producer finds it missing (and a {@link createTopic} of the same name may follow).
+ */
+export async function deleteTopic(
+  brokers: string[],
+  name: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const admin = client(brokers).admin();
+  await admin.connect();
+  try {
+    await admin.deleteTopics({ topics: [name], timeout: timeoutMs });
+    while ((await admin.listTopics()).includes(name)) {
+      if (Date.now() > deadline)
+        throw new Error(`Topic ${name} still listed ${timeoutMs} ms after its deletion`);
+      await sleep(100);
+    }
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Each partition's high watermark: the offset the next record written will get. */
+export async function endOffsets(
+  brokers: string[],
+  topic: string,
+  config?: Omit<KafkaConfig, 'brokers'>,
 ): Promise<Map<number, bigint>> {
   const admin = client(brokers, config).admin();
   await admin.connect();

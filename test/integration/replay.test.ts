@@ -1,107 +1,46 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import {
   CreateBucketCommand,
-  GetObjectTaggingCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sharedKafka } from '../harness/context.js';
 import { type Moto, startMoto } from '../harness/moto.js';
 import { freePort } from '../harness/ports.js';
-import { createTopic, randomTopic, readAll } from '../harness/topics.js';
-import { type Collector, collector } from '../helpers/collector.js';
+import { randomTopic } from '../harness/topics.js';
 import { encodeSpan, kinesisRecord } from '../helpers/factories.js';
 import { failureRecord, MAPPING_UUID } from '../helpers/failure-records.js';
-import { type InvokeApi, startInvokeApi } from '../helpers/invoke-api.js';
+import { denied, startRefusingInvokeApi, THROTTLED } from '../helpers/invoke-api.js';
+import { motoS3, replayCli } from '../helpers/replay-cli.js';
 
 /**
- * `npm run replay` end to end, as an operator runs it: the CLI in a process of its own, S3 from
- * moto's server on loopback holding failure records in the shape Lambda writes them, the
- * Invoke API on loopback serving the real handler (test/helpers/invoke-api.ts, answering as
- * `sam local start-lambda` does), and the shared Kafka broker, where the replayed spans are
- * read back by key.
+ * `npm run replay` as an operator runs it, the CLI in a process of its own against S3 from
+ * moto's server on loopback holding failure records in the shape Lambda writes them: listing,
+ * inspecting, selecting, and every way a run stops before it invokes anything or because AWS
+ * refuses the invocation. Replaying through the function itself (spans in Kafka, record sets
+ * deleted, tagged or left, dry runs, function errors, unreadable records) is proven against
+ * the function under Lambda's runtime interface client, served by `sam local start-lambda`, in
+ * test/sam/replay.test.ts (`npm run test:sam`).
  */
-
-const kafka = sharedKafka();
-const run = promisify(execFile);
-const REGION = 'us-east-1';
 
 let moto: Moto;
 let s3: S3Client;
-let api: InvokeApi;
-const open: Collector[] = [];
 
 beforeAll(async () => {
   moto = await startMoto();
-  s3 = new S3Client({
-    region: REGION,
-    endpoint: moto.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'moto', secretAccessKey: 'moto' },
-  });
-  const healthy = await collectorOn(randomTopic('replay'));
-  // A topic that does not exist: every span comes back unacknowledged, as in a real outage.
-  const stalled = await collector(kafka.brokers, {
-    KAFKA_TOPIC: randomTopic('replay-missing'),
-    KAFKA_RETRIES: '1',
-  });
-  open.push(stalled);
-  api = await startInvokeApi({
-    CollectorFunction: healthy.handler,
-    StalledFunction: stalled.handler,
-    BrokenFunction: () => {
-      throw new TypeError('Cannot read properties of undefined');
-    },
-  });
+  s3 = motoS3(moto);
 });
 
 afterAll(async () => {
-  await api?.close();
-  await Promise.all(open.map((c) => c.close()));
   s3?.destroy();
   await moto?.stop();
 });
 
-/** The real handler producing to `topic`, created with 3 partitions. */
-async function collectorOn(topic: string): Promise<Collector> {
-  await createTopic(kafka.brokers, topic, 3);
-  const c = await collector(kafka.brokers, { KAFKA_TOPIC: topic });
-  open.push(c);
-  return c;
-}
-
-/** Runs `npm run replay -- …` against moto's S3 and the local Invoke API. */
-async function replay(
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', 'replay/cli.ts', ...args],
-      {
-        env: {
-          PATH: process.env.PATH,
-          HOME: process.env.HOME,
-          AWS_REGION: REGION,
-          AWS_ACCESS_KEY_ID: 'moto',
-          AWS_SECRET_ACCESS_KEY: 'moto',
-          AWS_EC2_METADATA_DISABLED: 'true',
-          AWS_ENDPOINT_URL_S3: moto.endpoint,
-        },
-        timeout: 110_000,
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    if (typeof e.code !== 'number') throw error;
-    return { code: e.code, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-  }
-}
+const replay = (...args: string[]) => replayCli(moto, args);
+/** `run` of the failure records in `bucket` through CollectorFunction at `endpoint`. */
+const replayThrough = (endpoint: string, bucket: string) =>
+  replay('run', '--bucket', bucket, '--function', 'CollectorFunction', '--endpoint', endpoint);
 
 /** A fresh bucket holding failure records of `batches`; returns their keys and traceIds. */
 async function bucketWith(
@@ -204,194 +143,45 @@ describe('npm run replay list', () => {
 });
 
 describe('npm run replay run', () => {
-  it('--dry-run checks every record set but invokes nothing and changes nothing', async () => {
-    const { bucket, keys } = await bucketWith([{ shard: SHARD_0, traceIds: ids('dry', 2) }]);
-    const before = api.invocations.get('CollectorFunction') ?? 0;
+  it.each([
+    {
+      when: 'AWS throttles the function (after the SDK’s two retries)',
+      refusal: THROTTLED,
+      message: (fn: string) =>
+        `replay: ${fn} is throttled (its reserved or the account's concurrency is in use): run again later, or with --concurrency 1`,
+      notStarted: 'not started  1 (run again later)\n',
+      requests: 3,
+    },
+    {
+      when: 'the caller may not invoke the function',
+      refusal: denied('CollectorFunction'),
+      message: (fn: string) =>
+        `replay: not allowed to invoke ${fn}: the caller needs lambda:InvokeFunction on it (AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/on-call/operator is not authorized to perform: lambda:InvokeFunction`,
+      notStarted: 'not started  1\n',
+      requests: 1,
+    },
+  ])('stops with a clear error, changing nothing, when $when', async (c) => {
+    const { bucket, keys } = await bucketWith([{ shard: SHARD_0, traceIds: ids('refused', 1) }]);
+    const api = await startRefusingInvokeApi(c.refusal);
 
-    const { code, stdout } = await replay(
-      'run',
-      '--bucket',
-      bucket,
-      '--function',
-      'CollectorFunction',
-      '--endpoint',
-      api.endpoint,
-      '--dry-run',
-    );
+    try {
+      const { code, stderr, stdout } = await replayThrough(api.endpoint, bucket);
 
-    expect(code).toBe(0);
-    expect(stdout).toContain(`would replay ${keys[0]}: 2 records of ${SHARD_0}`);
-    expect(stdout).toContain('dry run: nothing invoked, nothing changed');
-    expect(api.invocations.get('CollectorFunction') ?? 0).toBe(before);
-    expect(await keysIn(bucket)).toEqual(keys);
-  });
-
-  it('replays every record set through the function, puts every span in Kafka under its traceId, and deletes what was stored', async () => {
-    const { bucket, traceIds } = await bucketWith([
-      { shard: SHARD_0, traceIds: ids('replay-a', 4) },
-      { shard: SHARD_0, traceIds: ids('replay-b', 3) },
-      { shard: SHARD_1, traceIds: ids('replay-c', 5) },
-    ]);
-    const topic = randomTopic('replayed');
-    api.serve('ReplayedFunction', (await collectorOn(topic)).handler);
-
-    const { code, stdout } = await replay(
-      'run',
-      '--bucket',
-      bucket,
-      '--function',
-      'ReplayedFunction',
-      '--endpoint',
-      api.endpoint,
-    );
-
-    expect(code, stdout).toBe(0);
-    expect(stdout).toContain('replayed     3 (12 records stored)');
-    expect(stdout).toContain('[3/3] replayed');
-    expect(stdout).toContain('verdict      DONE');
-    const read = await readAll(kafka.brokers, topic, traceIds.length);
-    expect(read.map((m) => m.key?.toString()).sort()).toEqual([...traceIds].sort());
-    expect(await keysIn(bucket)).toEqual([]);
-  });
-
-  it('--tag keeps replayed records, tagged, and a second run skips them unless --again', async () => {
-    const { bucket, keys } = await bucketWith([{ shard: SHARD_0, traceIds: ids('tag', 2) }]);
-    const args = [
-      'run',
-      '--bucket',
-      bucket,
-      '--function',
-      'CollectorFunction',
-      '--endpoint',
-      api.endpoint,
-      '--tag',
-    ];
-
-    const first = await replay(...args);
-    const second = await replay(...args);
-    const third = await replay(...args, '--again');
-
-    expect(first.code).toBe(0);
-    expect(await keysIn(bucket)).toEqual(keys);
-    const { TagSet } = await s3.send(new GetObjectTaggingCommand({ Bucket: bucket, Key: keys[0] }));
-    expect(TagSet?.[0]?.Key).toBe('replayed');
-    expect(Date.parse(TagSet?.[0]?.Value ?? '')).toBeGreaterThan(Date.now() - 120_000);
-    expect(second.stdout).toContain('skipped     ');
-    expect(second.stdout).toContain('replayed     0 ');
-    expect(third.stdout).toContain('replayed     1 (2 records stored)');
-  });
-
-  it('leaves a record set whose records were not all stored where it is, and prints why', async () => {
-    const { bucket, keys } = await bucketWith([{ shard: SHARD_0, traceIds: ids('stalled', 3) }]);
-
-    const { code, stdout } = await replay(
-      'run',
-      '--bucket',
-      bucket,
-      '--function',
-      'StalledFunction',
-      '--endpoint',
-      api.endpoint,
-    );
-
-    expect(code).toBe(1);
-    expect(stdout).toContain(
-      `left        ${keys[0]}: 3 of 3 records not stored, from sequence number`,
-    );
-    expect(stdout).toContain(
-      'left         1 (3 records not stored; fix the cause, then run again)',
-    );
-    expect(stdout).toContain('verdict      INCOMPLETE');
-    expect(await keysIn(bucket)).toEqual(keys);
-  });
-
-  it('leaves it too when the function fails, with the function error', async () => {
-    const { bucket, keys } = await bucketWith([{ shard: SHARD_0, traceIds: ids('broken', 1) }]);
-
-    const { code, stdout } = await replay(
-      'run',
-      '--bucket',
-      bucket,
-      '--function',
-      'BrokenFunction',
-      '--endpoint',
-      api.endpoint,
-    );
-
-    expect(code).toBe(1);
-    expect(stdout).toContain(
-      'the function failed (Unhandled): TypeError: Cannot read properties of undefined',
-    );
-    expect(await keysIn(bucket)).toEqual(keys);
-  });
-
-  it('reports a record it cannot read, changes nothing about it, and still replays the others', async () => {
-    const { bucket, keys } = await bucketWith([{ shard: SHARD_0, traceIds: ids('readable', 2) }]);
-    const notJson = `aws/lambda/${MAPPING_UUID}/${SHARD_1}/2026/01/01/2026-01-01T00.00.00-not-json`;
-    const metadataOnly = `aws/lambda/${MAPPING_UUID}/${SHARD_1}/2026/01/01/2026-01-01T00.00.01-metadata`;
-    const { body } = failureRecord({
-      Records: [kinesisRecord(encodeSpan(), { shardId: SHARD_1 })],
-    });
-    const { payload: _payload, ...sqsShape } = JSON.parse(body) as Record<string, unknown>;
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: notJson, Body: '{"truncated' }));
-    await s3.send(
-      new PutObjectCommand({ Bucket: bucket, Key: metadataOnly, Body: JSON.stringify(sqsShape) }),
-    );
-
-    const { code, stdout } = await replay(
-      'run',
-      '--bucket',
-      bucket,
-      '--function',
-      'CollectorFunction',
-      '--endpoint',
-      api.endpoint,
-    );
-
-    expect(code).toBe(1);
-    expect(stdout).toContain(`unreadable  ${notJson}: cannot be replayed: not JSON`);
-    expect(stdout).toContain(
-      `unreadable  ${metadataOnly}: cannot be replayed: no payload: a metadata-only record (the SQS/SNS shape); re-read ${SHARD_1}`,
-    );
-    expect(stdout).toContain('replayed     1 (2 records stored)');
-    expect((await keysIn(bucket)).sort()).toEqual([notJson, metadataOnly].sort());
-    expect(keys).toHaveLength(1);
-  });
-
-  it('stops with a clear error, changing nothing, when the function does not exist', async () => {
-    const { bucket, keys } = await bucketWith([{ shard: SHARD_0, traceIds: ids('nofn', 1) }]);
-
-    const { code, stderr, stdout } = await replay(
-      'run',
-      '--bucket',
-      bucket,
-      '--function',
-      'NoSuchFunction',
-      '--endpoint',
-      api.endpoint,
-    );
-
-    expect(code).toBe(3);
-    expect(stderr).toContain(
-      `replay: function NoSuchFunction (${api.endpoint}) does not exist: give the stack's FunctionName output as --function`,
-    );
-    expect(stdout).toContain('not started  1');
-    expect(await keysIn(bucket)).toEqual(keys);
+      expect(code).toBe(3);
+      expect(stderr).toContain(c.message(`function CollectorFunction (${api.endpoint})`));
+      expect(stdout).toContain(c.notStarted);
+      expect(api.requests()).toBe(c.requests);
+      expect(await keysIn(bucket)).toEqual(keys);
+    } finally {
+      await api.close();
+    }
   });
 
   it('stops with a clear error when the Invoke API cannot be reached', async () => {
     const { bucket, keys } = await bucketWith([{ shard: SHARD_0, traceIds: ids('noapi', 1) }]);
     const closed = `http://127.0.0.1:${await freePort()}`;
 
-    const { code, stderr } = await replay(
-      'run',
-      '--bucket',
-      bucket,
-      '--function',
-      'CollectorFunction',
-      '--endpoint',
-      closed,
-    );
+    const { code, stderr } = await replayThrough(closed, bucket);
 
     expect(code).toBe(3);
     expect(stderr).toContain(`replay: cannot reach the Lambda Invoke API (${closed}): `);

@@ -30,3 +30,12 @@ function userRecords(data: string): Buffer[] {
   });
   return out;
 }
+
+/** A stored message as one comparable line: partition, key and value (hex). */
+export function messageRow(m: {
+  partition: number;
+  key: Buffer | null;
+  value: Buffer | null;
+}): string {
+  return `${m.partition} ${m.key?.toString('hex')} ${m.value?.toString('hex')}`;
+}

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { KinesisStreamEvent } from 'aws-lambda';
@@ -8,7 +8,8 @@ import { javaPartition } from '../../lambda/kafka/partitioner.js';
 import { dockerApi } from '../harness/docker/api.js';
 import { errorLines, functionLog, samLocalInvoke } from '../harness/sam/cli.js';
 import { createTopic, type ReadMessage, randomTopic, readAll } from '../harness/topics.js';
-import { expectedSpans } from './expected.js';
+import { writeCollectorEnv } from './env-vars.js';
+import { expectedSpans, messageRow } from './expected.js';
 
 /**
  * `sam local invoke` for real: the SAM CLI reads the template `npm run synth` wrote (its
@@ -42,22 +43,16 @@ async function environment(extra: Record<string, string> = {}) {
   const dlq = randomTopic('sam-dlq');
   await createTopic(sam.brokers, topic, PARTITIONS);
   await createTopic(sam.brokers, dlq, 1);
-  const envFile = path.join(tmp, `${topic}.json`);
-  const variables = {
-    KAFKA_BROKERS: sam.brokers.join(','),
-    KAFKA_TOPIC: topic,
-    KAFKA_DLQ_TOPIC: dlq,
-    KAFKA_SSL: 'false',
-    KAFKA_SASL_MECHANISM: 'none',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
-    ...extra,
-  };
-  writeFileSync(envFile, JSON.stringify({ CollectorFunction: variables }));
+  const envFile = writeCollectorEnv(
+    path.join(tmp, `${topic}.json`),
+    sam.brokers,
+    { topic, dlq },
+    extra,
+  );
   return { topic, dlq, envFile };
 }
 
-const asRow = (m: { partition: number; key: Buffer | null; value: Buffer | null }) =>
-  `${m.partition} ${m.key?.toString('hex')} ${m.value?.toString('hex')}`;
+const asRow = messageRow;
 
 const header = (m: ReadMessage, name: string) => m.headers[name]?.toString();
 

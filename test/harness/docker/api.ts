@@ -13,6 +13,11 @@ export interface DockerApi {
   ): Promise<{ status: number; body: Buffer }>;
   /** IDs of every container, running or not. */
   containers(): Promise<string[]>;
+  /**
+   * IDs of the containers created between `since` and `until`, from the daemon's event log:
+   * a container already removed again still counts.
+   */
+  containersCreated(since: Date, until: Date): Promise<string[]>;
 }
 
 /** An API client for the daemon listening on `socket`. */
@@ -46,5 +51,26 @@ export function dockerApi(socket: string): DockerApi {
       if (status !== 200) throw new Error(`GET /containers/json: HTTP ${status} ${body}`);
       return (JSON.parse(body.toString()) as { Id: string }[]).map((c) => c.Id);
     },
+    async containersCreated(since, until) {
+      // An `until` not in the future makes the daemon answer at once instead of streaming.
+      const query = new URLSearchParams({
+        since: unixTime(since),
+        until: unixTime(until),
+        filters: JSON.stringify({ type: ['container'], event: ['create'] }),
+      });
+      const { status, body } = await request('GET', `/events?${query}`);
+      if (status !== 200) throw new Error(`GET /events: HTTP ${status} ${body}`);
+      return body
+        .toString()
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => (JSON.parse(line) as { id: string }).id);
+    },
   };
+}
+
+/** `seconds.nanoseconds`: the Engine API's timestamps, to the millisecond here. */
+function unixTime(at: Date): string {
+  const ms = at.getTime();
+  return `${Math.floor(ms / 1000)}.${String((ms % 1000) * 1_000_000).padStart(9, '0')}`;
 }
