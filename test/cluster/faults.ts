@@ -7,18 +7,26 @@ import {
 
 /**
  * MSK's patching: each broker in turn does a controlled shutdown (its leaderships move to the
- * other replicas), starts again and catches up (every replica of `topic` back in sync) before
- * the next one goes. Returns how many of the topic's partitions each broker led when it went.
+ * other replicas), starts again and catches up (every replica of the topics back in sync) before
+ * the next one goes. Returns how many of the topics' partitions each broker led when it went.
  */
-export async function rollingRestart(cluster: SharedCluster, topic: string): Promise<string[]> {
+export async function rollingRestart(
+  cluster: SharedCluster,
+  ...topics: string[]
+): Promise<string[]> {
   const moves: string[] = [];
   for (const { id } of cluster.nodes) {
-    const before = await topicPartitions(cluster.brokers, topic);
+    let led = 0;
+    for (const topic of topics) {
+      led += (await topicPartitions(cluster.brokers, topic)).filter((p) => p.leader === id).length;
+    }
     await cluster.control.restart(id);
-    await waitForPartitions(cluster.brokers, topic, fullyReplicated, {
-      what: `broker ${id} back in sync`,
-    });
-    moves.push(`broker ${id} led ${before.filter((p) => p.leader === id).length}`);
+    for (const topic of topics) {
+      await waitForPartitions(cluster.brokers, topic, fullyReplicated, {
+        what: `broker ${id} back in sync`,
+      });
+    }
+    moves.push(`broker ${id} led ${led}`);
   }
   return moves;
 }
