@@ -26,7 +26,7 @@ it('loses no span, Haystack or OpenTelemetry, while all three brokers restart on
   let moves: string[] = [];
   const result = await underFault(
     async ({ topic }) => {
-      moves = await rollingRestart(cluster, topic, ...otlp.topics);
+      moves = await rollingRestart(cluster, [topic, ...otlp.topics]);
     },
     {
       routeTopics: otlp.topics,

@@ -1,4 +1,4 @@
-import type { Config } from '../../lambda/config.js';
+import { type Config, loadConfig } from '../../lambda/config.js';
 import type { KinesisHandler } from '../../lambda/handler.js';
 import { ClusterProducers } from '../../lambda/kafka/clusters.js';
 import type { SecretReader } from '../../lambda/kafka/connection.js';
@@ -22,6 +22,8 @@ export interface Collector {
  * Dead letters are off unless `env` names a `KAFKA_DLQ_TOPIC` (which the test must create).
  * `readSecret` replaces the Secrets Manager read (e.g. to count the reads); `onDelivery` sees
  * each invocation's messages and what Kafka acknowledged of them, before the handler answers.
+ * With `defaults`, the configuration is the brokers and `env` alone, every other setting its
+ * default (TLS, MSK IAM), as a deployed function's is.
  */
 export async function collector(
   brokers: string[],
@@ -29,14 +31,13 @@ export async function collector(
   options: {
     readSecret?: SecretReader;
     onDelivery?: (messages: readonly OutgoingMessage[], delivery: Delivery) => void;
+    defaults?: boolean;
   } = {},
 ): Promise<Collector> {
   const { createHandler } = await handlerModule();
-  const config = offlineConfig({
-    KAFKA_BROKERS: brokers.join(','),
-    KAFKA_DLQ_TOPIC: 'none',
-    ...env,
-  });
+  const config = options.defaults
+    ? loadConfig({ KAFKA_BROKERS: brokers.join(','), ...env })
+    : offlineConfig({ KAFKA_BROKERS: brokers.join(','), KAFKA_DLQ_TOPIC: 'none', ...env });
   const producer = new WarmProducer(config.kafka, options.readSecret);
   // Routes to other clusters get producers of their own, as the deployed handler wires them.
   const producers = ClusterProducers.fromConfig(config, producer);
