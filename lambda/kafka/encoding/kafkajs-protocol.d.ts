@@ -1,6 +1,6 @@
 // kafkajs ships no types for its protocol internals; only what lambda/kafka/encoding/ uses is
 // declared. kafkajs is pinned at 2.2.4 (unmaintained) and the build checks the files it patches
-// byte for byte (scripts/build/kafkajs-produce-encoding.mjs), so this shape does not move.
+// byte for byte (scripts/build/kafkajs-encoding.mjs), so this shape does not move.
 
 declare module 'kafkajs/src/protocol/encoder.js' {
   /** kafkajs's growable big-endian writer: `buf` holds `offset` written bytes. */

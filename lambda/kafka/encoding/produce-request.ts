@@ -10,7 +10,7 @@ import { encodePartition, type PartitionData } from './record-batch.js';
  * request body assembled in one buffer instead of an Encoder per topic and partition, each
  * grown by doubling and copied into the next.
  *
- * The build puts this in place of kafkajs's module (scripts/build/kafkajs-produce-encoding.mjs,
+ * The build puts this in place of kafkajs's module (scripts/build/kafkajs-encoding.mjs,
  * which checks that module's source first); nothing imports it directly.
  */
 

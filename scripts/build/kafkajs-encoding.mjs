@@ -1,17 +1,20 @@
 /**
- * An esbuild plugin that makes kafkajs 2.2.4's producer encode cheaply, with the same bytes:
+ * An esbuild plugin that makes kafkajs 2.2.4 encode what it sends cheaply, with the same bytes:
  *
  * - the Produce request v3 module (which v4–v7 reuse) is replaced by
  *   lambda/kafka/encoding/produce-request.ts, which writes each record once into one buffer per
  *   partition with a slicing-by-16 CRC-32C, instead of a zero-filled buffer per record, a
  *   buffer per varint, BigInt arithmetic per timestamp, five copies and a byte-at-a-time CRC;
  * - `groupMessagesPerPartition` appends each message to its partition's array instead of
- *   copying the array for every message (quadratic in the messages of one request).
+ *   copying the array for every message (quadratic in the messages of one request);
+ * - the framing of every request (`protocol/request.js`: size, API key and version,
+ *   correlation id, client id) is written into one buffer of the exact size, instead of two
+ *   zero-filled buffers of the next power of two, each holding a copy of the whole request.
  *
- * Both are checked against the pinned source (source-patch.mjs): the request module by its
- * SHA-256, the grouping by an exact match. Any other kafkajs source fails the build. The unit
- * tests (test/unit/kafkajs-produce-encoding.test.ts) prove the output identical to kafkajs's
- * own over random inputs; the bundle test has Kafka's Java consumer verify every batch's CRC.
+ * Each is checked against the pinned source (source-patch.mjs): the request module by its
+ * SHA-256, the others by an exact match. Any other kafkajs source fails the build. The unit
+ * tests (test/unit/kafkajs-encoding.test.ts) prove the output identical to kafkajs's own over
+ * random inputs; the bundle test has Kafka's Java consumer verify every batch's CRC.
  */
 import { fileURLToPath } from 'node:url';
 import { patchPlugin, replaceOnce, requireSha256 } from './source-patch.mjs';
@@ -45,8 +48,35 @@ const GROUP_AFTER = `  const result = {}
   }
   return result`;
 
+/** kafkajs's framing of every request it sends. */
+export const REQUEST_FRAMING = /[\\/]kafkajs[\\/]src[\\/]protocol[\\/]request\.js$/;
+
+const FRAMING_BEFORE = `  const payload = await encode()
+  const requestPayload = new Encoder()
+    .writeInt16(apiKey)
+    .writeInt16(apiVersion)
+    .writeInt32(correlationId)
+    .writeString(clientId)
+    .writeEncoder(payload)
+
+  return new Encoder().writeInt32(requestPayload.size()).writeEncoder(requestPayload)`;
+// The header is 10 bytes and the client id; a payload that is not an Encoder is refused by
+// writeEncoder as before. Every byte of the buffer is written, so it need not be zeroed.
+const FRAMING_AFTER = `  const payload = await encode()
+  const payloadSize = payload != null && Buffer.isBuffer(payload.buf) ? payload.size() : 0
+  const size = 10 + (clientId == null ? 0 : Buffer.byteLength(clientId, 'utf8')) + payloadSize
+  const request = new Encoder(0)
+  request.buf = Buffer.allocUnsafe(4 + size)
+  return request
+    .writeInt32(size)
+    .writeInt16(apiKey)
+    .writeInt16(apiVersion)
+    .writeInt32(correlationId)
+    .writeString(clientId)
+    .writeEncoder(payload)`;
+
 const refusal = (file) =>
-  `${file} is not the source scripts/build/kafkajs-produce-encoding.mjs was written for (kafkajs 2.2.4): ` +
+  `${file} is not the source scripts/build/kafkajs-encoding.mjs was written for (kafkajs 2.2.4): ` +
   'check what the new release changed, then update the replacement and its pin, or remove the patch';
 
 /** The module that replaces the produce request; throws unless `source` is kafkajs 2.2.4's. */
@@ -66,9 +96,14 @@ export function patchGroupMessages(
   return replaceOnce(source, GROUP_BEFORE, GROUP_AFTER, refusal(file));
 }
 
-/** The plugin; the build fails too if either module was never bundled. */
-export function kafkajsProduceEncoding() {
-  return patchPlugin('kafkajs-produce-encoding', [
+/** The framing in one exact buffer; throws unless it matches exactly once. */
+export function patchRequestFraming(source, file = 'kafkajs/src/protocol/request.js') {
+  return replaceOnce(source, FRAMING_BEFORE, FRAMING_AFTER, refusal(file));
+}
+
+/** The plugin; the build fails too if any of the modules was never bundled. */
+export function kafkajsEncoding() {
+  return patchPlugin('kafkajs-encoding', [
     {
       module: PRODUCE_REQUEST,
       file: 'kafkajs/src/protocol/requests/produce/v3/request.js',
@@ -78,6 +113,11 @@ export function kafkajsProduceEncoding() {
       module: GROUP_MESSAGES,
       file: 'kafkajs/src/producer/groupMessagesPerPartition.js',
       patch: patchGroupMessages,
+    },
+    {
+      module: REQUEST_FRAMING,
+      file: 'kafkajs/src/protocol/request.js',
+      patch: patchRequestFraming,
     },
   ]);
 }

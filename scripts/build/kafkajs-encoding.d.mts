@@ -12,5 +12,9 @@ export declare const GROUP_MESSAGES: RegExp;
 export declare function patchProduceRequest(source: string, file?: string): string;
 /** The grouping with a linear loop; throws unless it matches exactly once. */
 export declare function patchGroupMessages(source: string, file?: string): string;
-/** The esbuild plugin; fails the build when either module was not bundled. */
-export declare function kafkajsProduceEncoding(): Plugin;
+/** kafkajs's framing of every request it sends. */
+export declare const REQUEST_FRAMING: RegExp;
+/** The framing in one exact buffer; throws unless it matches exactly once. */
+export declare function patchRequestFraming(source: string, file?: string): string;
+/** The esbuild plugin; fails the build when any of the modules was not bundled. */
+export declare function kafkajsEncoding(): Plugin;

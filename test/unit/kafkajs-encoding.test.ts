@@ -9,22 +9,25 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerCodecs } from '../../lambda/kafka/codecs.js';
 import { crc32c } from '../../lambda/kafka/encoding/crc32c.js';
 import { produceRequest } from '../../lambda/kafka/encoding/produce-request.js';
-import { kafkajsPatches } from '../../scripts/build/kafkajs-patches.mjs';
 import {
   GROUP_MESSAGES,
   PRODUCE_REQUEST,
   PRODUCE_REQUEST_REPLACEMENT,
   patchGroupMessages,
   patchProduceRequest,
-} from '../../scripts/build/kafkajs-produce-encoding.mjs';
+  patchRequestFraming,
+  REQUEST_FRAMING,
+} from '../../scripts/build/kafkajs-encoding.mjs';
+import { kafkajsPatches } from '../../scripts/build/kafkajs-patches.mjs';
 import { repoRoot } from '../harness/paths.js';
 import { compileModule } from '../helpers/patched-module.js';
 
 /**
- * The build replaces kafkajs 2.2.4's produce encoding (scripts/build/kafkajs-produce-encoding.mjs):
+ * The build replaces kafkajs 2.2.4's produce encoding (scripts/build/kafkajs-encoding.mjs):
  * the Produce request v3 module by lambda/kafka/encoding/produce-request.ts, the grouping of
- * messages by partition by a linear loop. Both must write exactly what kafkajs writes, for any
- * input: compared here with kafkajs's own modules over random requests, odd inputs included.
+ * messages by partition by a linear loop, the framing of every request by one exact buffer.
+ * Each must write exactly what kafkajs writes, for any input: compared here with kafkajs's own
+ * modules over random requests, odd inputs included.
  * (The bundle test has a real broker and Kafka's Java consumer check the batches' CRCs.)
  */
 
@@ -264,13 +267,77 @@ describe('grouping messages by partition (kafkajs groupMessagesPerPartition)', (
   });
 });
 
-describe('the build patch (scripts/build/kafkajs-produce-encoding.mjs)', () => {
+describe('the framing of every request (kafkajs protocol/request.js)', () => {
+  const file = kafkajsFile('protocol/request.js');
+  type Frame = (options: {
+    correlationId: number;
+    clientId: unknown;
+    request: { apiKey: number; apiVersion: number; encode(): Promise<unknown> };
+  }) => Promise<{ buffer: Buffer }>;
+  const original = require(file) as Frame;
+  const patched = compileModule<Frame>(patchRequestFraming(readFileSync(file, 'utf8')), file);
+  const Encoder = require('kafkajs/src/protocol/encoder') as new () => {
+    writeBuffer(b: Buffer): unknown;
+  };
+  const framed = async (frame: Frame, options: Parameters<Frame>[0]) => {
+    try {
+      return (await frame(options)).buffer;
+    } catch (error) {
+      return `${(error as Error).name}: ${(error as Error).message}`;
+    }
+  };
+
+  it('frames any request as kafkajs does', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 70 }),
+        fc.integer({ min: 0, max: 15 }),
+        fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }),
+        fc.oneof(fc.constant(null), fc.constant(undefined), text),
+        fc.uint8Array({ maxLength: 5_000 }),
+        async (apiKey, apiVersion, correlationId, clientId, body) => {
+          const options = () => ({
+            correlationId,
+            clientId,
+            request: {
+              apiKey,
+              apiVersion,
+              encode: async () => new Encoder().writeBuffer(Buffer.from(body)),
+            },
+          });
+          const ours = await framed(patched, options());
+
+          expect(Buffer.isBuffer(ours)).toBe(true);
+          expect(ours).toEqual(await framed(original, options()));
+        },
+      ),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) },
+    );
+  });
+
+  it('refuses a payload that is not an Encoder as kafkajs does', async () => {
+    const options = {
+      correlationId: 1,
+      clientId: 'c',
+      request: { apiKey: 0, apiVersion: 3, encode: async () => Buffer.from('x') },
+    };
+
+    expect(await framed(patched, options)).toEqual(await framed(original, options));
+    expect(await framed(patched, options)).toContain('instance of Encoder');
+  });
+});
+
+describe('the build patch (scripts/build/kafkajs-encoding.mjs)', () => {
   const requestFile = kafkajsFile('protocol/requests/produce/v3/request.js');
   const groupFile = kafkajsFile('producer/groupMessagesPerPartition.js');
+
+  const framingFile = kafkajsFile('protocol/request.js');
 
   it('matches the modules esbuild resolves in node_modules', () => {
     expect(PRODUCE_REQUEST.test(requestFile)).toBe(true);
     expect(GROUP_MESSAGES.test(groupFile)).toBe(true);
+    expect(REQUEST_FRAMING.test(framingFile)).toBe(true);
+    expect(REQUEST_FRAMING.test(requestFile)).toBe(false);
   });
 
   it('refuses sources it was not written for, so an upgrade cannot ship it silently', () => {
@@ -282,6 +349,10 @@ describe('the build patch (scripts/build/kafkajs-produce-encoding.mjs)', () => {
       'is not the source',
     );
     expect(() => patchGroupMessages(group + group)).toThrow('is not the source');
+    const framing = readFileSync(framingFile, 'utf8');
+    expect(() => patchRequestFraming(framing.replace('.writeString(clientId)', ''))).toThrow(
+      'is not the source',
+    );
   });
 
   it('puts the replacement into a bundle, which encodes as kafkajs does', async () => {
@@ -298,19 +369,22 @@ describe('the build patch (scripts/build/kafkajs-produce-encoding.mjs)', () => {
       write: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: kafkajsPatches().filter((p) => p.name === 'kafkajs-produce-encoding'),
+      plugins: kafkajsPatches().filter((p) => p.name === 'kafkajs-encoding'),
     }).catch((error: Error) => error);
 
-    // The grouping module is not in this bundle: the plugin says so rather than pass silently.
+    // The grouping and framing modules are not in this bundle: the plugin says so, not passing silently.
     expect(result).toBeInstanceOf(Error);
     expect((result as Error).message).toContain(
       'kafkajs/src/producer/groupMessagesPerPartition.js was not in the bundle',
+    );
+    expect((result as Error).message).toContain(
+      'kafkajs/src/protocol/request.js was not in the bundle',
     );
 
     const bundled = await build({
       stdin: {
         contents:
-          "module.exports = { request: require('kafkajs/src/protocol/requests/produce/v3/request'), group: require('kafkajs/src/producer/groupMessagesPerPartition') }",
+          "module.exports = { request: require('kafkajs/src/protocol/requests/produce/v3/request'), group: require('kafkajs/src/producer/groupMessagesPerPartition'), frame: require('kafkajs/src/protocol/request') }",
         resolveDir: root,
       },
       bundle: true,
@@ -319,7 +393,7 @@ describe('the build patch (scripts/build/kafkajs-produce-encoding.mjs)', () => {
       write: false,
       metafile: true,
       logLevel: 'silent',
-      plugins: kafkajsPatches().filter((p) => p.name === 'kafkajs-produce-encoding'),
+      plugins: kafkajsPatches().filter((p) => p.name === 'kafkajs-encoding'),
     });
     const inputs = Object.keys(bundled.metafile.inputs).map((i) => path.resolve(root, i));
     const { request: bundledRequest } = compileModule<{ request: (o: unknown) => Request }>(
