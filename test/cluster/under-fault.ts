@@ -18,13 +18,22 @@ import { deadLetterReasons, type MixedRecord } from '../helpers/mixed-records.js
  * reported record, re-delivery, bisection) into the warm handler, while the fault runs against
  * the shared cluster, so spans are in flight while leaders move. Afterwards every span of the
  * shard must be in the topic (the shard was checkpointed to its end: every record was answered
- * as stored), and duplicates are counted.
+ * as stored), and duplicates are counted. Route topics are read back too, for the test to check.
  */
 
 /** Options of {@link underFault}. */
 export interface FaultOptions {
+  /** The span topic's name; default a fresh random one. */
+  topic?: string;
   /** Partitions of the fresh span topic (replication factor 3); default 6. */
   partitions?: number;
+  /**
+   * Topics the function's routes write (named in `env`'s `ROUTES`): created like the span topic,
+   * read back into {@link FaultResult.routed}, and in sync again before the run returns.
+   */
+  routeTopics?: string[];
+  /** Replicas per partition (preferred leader first) of any of these topics, by name. */
+  replicas?: Record<string, number[][]>;
   /** Extra function environment (`KAFKA_TOPIC` and the cluster's brokers are set). */
   env?: Record<string, string>;
   /** Records per second put on the shard while the fault runs; default 5,000. */
@@ -68,6 +77,8 @@ export interface FaultResult {
   skipped: number;
   /** Span topic messages, in partition and offset order. */
   stored: ReadMessage[];
+  /** Each route topic's messages, the same way. */
+  routed: Map<string, ReadMessage[]>;
   /** With `deadLetters`: expected and stored dead letters, `"position/sub"` -> reason. */
   invalid: Map<string, string>;
   lettered: Map<string, string>;
@@ -92,9 +103,15 @@ export async function underFault(
 ): Promise<FaultResult> {
   const cluster = sharedCluster();
   await allBrokersUp(cluster);
-  const topic = randomTopic('cluster');
+  const topic = options.topic ?? randomTopic('cluster');
   const dlq = options.deadLetters ? randomTopic('cluster-dlq') : undefined;
-  await createTopic(cluster.brokers, topic, options.partitions ?? 6, { replicationFactor: 3 });
+  const routeTopics = options.routeTopics ?? [];
+  for (const name of [topic, ...routeTopics]) {
+    await createTopic(cluster.brokers, name, options.partitions ?? 6, {
+      replicationFactor: 3,
+      ...(options.replicas?.[name] && { replicas: options.replicas[name] }),
+    });
+  }
   if (dlq) await createTopic(cluster.brokers, dlq, 2, { replicationFactor: 3 });
   await options.prepare?.(topic);
   const env = { KAFKA_TOPIC: topic, ...(dlq && { KAFKA_DLQ_TOPIC: dlq }), ...options.env };
@@ -174,11 +191,17 @@ export async function underFault(
 
   const read = async (name: string) =>
     readAll(cluster.brokers, name, await storedCount(cluster.brokers, name), 120_000);
-  const stored = await read(topic);
-  const letters = dlq ? await read(dlq) : [];
+  const [stored, letters, ...routes] = await Promise.all([
+    read(topic),
+    dlq ? read(dlq) : [],
+    ...routeTopics.map((name) => read(name)),
+  ]);
+  const routed = new Map(routeTopics.map((name, i) => [name, routes[i] as ReadMessage[]]));
   const values = new Set(stored.map((m) => (m.value as Buffer).toString('base64')));
-  // The next test starts on a healthy cluster: every replica of this topic back in sync.
-  await waitForPartitions(cluster.brokers, topic, fullyReplicated, { what: 'replicas in sync' });
+  // The next test starts on a healthy cluster: every replica of these topics back in sync.
+  for (const name of [topic, ...routeTopics]) {
+    await waitForPartitions(cluster.brokers, name, fullyReplicated, { what: 'replicas in sync' });
+  }
   return {
     topic,
     run,
@@ -190,6 +213,7 @@ export async function underFault(
     foreign: stored.filter((m) => !sent.has((m.value as Buffer).toString('base64'))).length,
     skipped: c.producer.stats.skipped,
     stored,
+    routed,
     invalid: dlq ? invalid : new Map(),
     lettered: deadLetterReasons(letters),
     letters: letters.length,

@@ -16,6 +16,9 @@ declare module 'vitest' {
  */
 export const REAUTH_SESSION_MS = 15_000;
 
+/** The region of the shared cluster's MSK IAM: tokens must be signed for it. */
+export const CLUSTER_REGION = 'us-east-1';
+
 /** The shared cluster: connection details, and the remote control of its brokers. */
 export interface SharedCluster extends KafkaClusterInfo {
   control: ClusterControl;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { TestProject } from 'vitest/node';
-import { REAUTH_SESSION_MS } from './cluster-context.js';
+import { CLUSTER_REGION, REAUTH_SESSION_MS } from './cluster-context.js';
 import { serveClusterControl } from './cluster-control.js';
 import { startKafkaCluster } from './kafka/cluster.js';
 
@@ -10,8 +10,10 @@ import { startKafkaCluster } from './kafka/cluster.js';
  * test files, which run one after another and each leave every broker running and every
  * replica in sync. Brokers have PLAINTEXT and SASL_SSL listeners (SCRAM); sessions of
  * SCRAM-SHA-256 last `REAUTH_SESSION_MS`, so connections must re-authenticate (KIP-368) as
- * MSK IAM's do every 15 minutes, while SCRAM-SHA-512 sessions never expire.
- * JMX is open on loopback for the brokers' authentication metrics.
+ * MSK IAM's do every 15 minutes, while SCRAM-SHA-512 sessions never expire. Each broker also has
+ * an MSK IAM listener (one IAM for the cluster in `CLUSTER_REGION`; see kafka/msk-iam.ts), whose
+ * sessions last what each test's identity says. JMX is open on loopback for the brokers'
+ * authentication metrics.
  *
  * Tests read it with `sharedCluster()` (cluster-context.ts), and stop, kill and restart
  * brokers through its remote control.
@@ -20,6 +22,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const started = Date.now();
   const cluster = await startKafkaCluster({
     saslScram: { username: 'harness-scram', password: randomBytes(12).toString('hex') },
+    mskIam: { region: CLUSTER_REGION },
     jmx: true,
     serverProperties: {
       'listener.name.sasl_ssl.scram-sha-256.connections.max.reauth.ms': REAUTH_SESSION_MS,

@@ -19,6 +19,11 @@ export interface CreateTopicOptions {
   kafka?: Omit<KafkaConfig, 'brokers'>;
   /** Overall deadline; defaults to 30 s. */
   timeoutMs?: number;
+  /**
+   * Replicas of each partition, preferred leader first (`replicas[p]` for partition p), in place
+   * of `partitions` and `replicationFactor`: a test that needs to know which broker leads what.
+   */
+  replicas?: number[][];
 }
 
 /**
@@ -38,6 +43,8 @@ export async function createTopic(
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
+  const { replicas } = options;
+  const count = replicas ? replicas.length : partitions;
   const admin = client(brokers, options.kafka).admin();
   await admin.connect();
   try {
@@ -47,8 +54,10 @@ export async function createTopic(
       topics: [
         {
           topic: name,
-          numPartitions: partitions,
-          replicationFactor: options.replicationFactor ?? 1,
+          // Kafka takes either a count and a factor or an assignment, never both.
+          ...(replicas
+            ? { replicaAssignment: replicas.map((r, partition) => ({ partition, replicas: r })) }
+            : { numPartitions: partitions, replicationFactor: options.replicationFactor ?? 1 }),
           configEntries: Object.entries(options.configs ?? {}).map(([n, value]) => ({
             name: n,
             value,
@@ -62,7 +71,7 @@ export async function createTopic(
       // (ListOffsets): metadata names a leader before that broker serves the partition, and a
       // first request finding NOT_LEADER would be retried whole, writing some records twice.
       const answers = await Promise.all(
-        brokers.map((broker) => hasLeaders([broker], name, partitions, options.kafka)),
+        brokers.map((broker) => hasLeaders([broker], name, count, options.kafka)),
       );
       const ready =
         answers.every(Boolean) &&
@@ -72,7 +81,7 @@ export async function createTopic(
         ));
       if (ready) return;
       if (Date.now() > deadline) {
-        throw new Error(`Topic ${name} has no leader for all ${partitions} partitions in time`);
+        throw new Error(`Topic ${name} has no leader for all ${count} partitions in time`);
       }
       await sleep(100);
     }

@@ -1,8 +1,9 @@
-import type { Config } from '../../lambda/config.js';
+import { type Config, loadConfig } from '../../lambda/config.js';
 import type { KinesisHandler } from '../../lambda/handler.js';
 import { ClusterProducers } from '../../lambda/kafka/clusters.js';
 import type { SecretReader } from '../../lambda/kafka/connection.js';
-import { type MessageProducer, WarmProducer } from '../../lambda/kafka/producer.js';
+import { type Delivery, type MessageProducer, WarmProducer } from '../../lambda/kafka/producer.js';
+import type { OutgoingMessage } from '../../lambda/messages.js';
 import { handlerModule, offlineConfig } from './handler.js';
 
 /** A handler as Lambda would build it from `env`, with its producer exposed for inspection. */
@@ -19,19 +20,24 @@ export interface Collector {
  * Builds the real handler and warm producers for a local plaintext broker, as the deployed
  * handler wires them.
  * Dead letters are off unless `env` names a `KAFKA_DLQ_TOPIC` (which the test must create).
- * `readSecret` replaces the Secrets Manager read (e.g. to count the reads).
+ * `readSecret` replaces the Secrets Manager read (e.g. to count the reads); `onDelivery` sees
+ * each invocation's messages and what Kafka acknowledged of them, before the handler answers.
+ * With `defaults`, the configuration is the brokers and `env` alone, every other setting its
+ * default (TLS, MSK IAM), as a deployed function's is.
  */
 export async function collector(
   brokers: string[],
   env: Record<string, string> = {},
-  options: { readSecret?: SecretReader } = {},
+  options: {
+    readSecret?: SecretReader;
+    onDelivery?: (messages: readonly OutgoingMessage[], delivery: Delivery) => void;
+    defaults?: boolean;
+  } = {},
 ): Promise<Collector> {
   const { createHandler } = await handlerModule();
-  const config = offlineConfig({
-    KAFKA_BROKERS: brokers.join(','),
-    KAFKA_DLQ_TOPIC: 'none',
-    ...env,
-  });
+  const config = options.defaults
+    ? loadConfig({ KAFKA_BROKERS: brokers.join(','), ...env })
+    : offlineConfig({ KAFKA_BROKERS: brokers.join(','), KAFKA_DLQ_TOPIC: 'none', ...env });
   const producer = new WarmProducer(config.kafka, options.readSecret);
   // Routes to other clusters get producers of their own, as the deployed handler wires them.
   const producers = ClusterProducers.fromConfig(config, producer);
@@ -40,6 +46,7 @@ export async function collector(
     deliver: async (messages, deadline) => {
       const delivery = await producers.deliver(messages, deadline);
       errors.push(...delivery.errors);
+      options.onDelivery?.(messages, delivery);
       return delivery;
     },
   };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { fromLong, type Long } from '../../lambda/formats/int64.js';
 import type { ILog, ISpan, ITag } from '../../proto/haystack.generated.js';
+import { otlp } from '../../proto/otlp-trace.generated.js';
 
 /**
  * docs/haystack-to-otlp.md written out a second time, independently of lambda/outputs/: what
@@ -199,4 +200,28 @@ export function normalSpans(document: Json): NormalSpan[] {
     }
   }
   return out;
+}
+
+/**
+ * Every span of one Kafka message of the OTLP output, in normal form: `otlp-json` is an OTLP/JSON
+ * document already; `otlp-proto` is decoded by protobufjs' generated code and brought to the
+ * same JSON shape (ids as hex, 64-bit values as decimal strings, bytes as base64).
+ */
+export function messageSpans(value: Buffer, format: 'otlp-proto' | 'otlp-json'): NormalSpan[] {
+  if (format === 'otlp-json') return normalSpans(JSON.parse(value.toString('utf8')));
+  const request = otlp.ExportTraceServiceRequest.toObject(
+    otlp.ExportTraceServiceRequest.decode(value),
+    { longs: String, enums: Number, bytes: String },
+  );
+  const hex = (base64: unknown) => Buffer.from(String(base64 ?? ''), 'base64').toString('hex');
+  for (const rs of (request.resourceSpans as Json[] | undefined) ?? []) {
+    for (const ss of (rs.scopeSpans as Json[] | undefined) ?? []) {
+      for (const span of (ss.spans as Json[] | undefined) ?? []) {
+        span.traceId = hex(span.traceId);
+        span.spanId = hex(span.spanId);
+        span.parentSpanId = hex(span.parentSpanId);
+      }
+    }
+  }
+  return normalSpans(request);
 }

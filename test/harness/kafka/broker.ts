@@ -124,7 +124,7 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
   let t = Date.now();
   const libsDir = await ensureKafkaJars(version);
   // The MSK IAM listener's validator and metrics reporter run inside the broker.
-  const plugins = options.mskIam ? [await compileHelpers(libsDir)] : [];
+  const plugins = options.mskIam || member?.mskIam ? [await compileHelpers(libsDir)] : [];
   const jarsMs = Date.now() - t;
   t = Date.now();
 
@@ -136,9 +136,11 @@ export async function startKafka(options: StartKafkaOptions = {}): Promise<Kafka
       : options.ssl || sasl || options.mskIam
         ? await generateBrokerTls(path.join(dir, 'tls'))
         : undefined;
-    const mskIam = options.mskIam
-      ? await mskIamFiles(path.join(dir, 'msk-iam'), options.mskIam.region)
-      : undefined;
+    const mskIam = member
+      ? member.mskIam
+      : options.mskIam
+        ? await mskIamFiles(path.join(dir, 'msk-iam'), options.mskIam)
+        : undefined;
     const configFile = path.join(dir, 'server.properties');
     const dataDir = path.join(dir, 'data');
     await writeFile(

@@ -1,4 +1,4 @@
-import type { BrokerPorts } from './config.js';
+import type { BrokerPorts, MskIamFiles } from './config.js';
 import type { BrokerTls } from './tls.js';
 
 /**
@@ -17,6 +17,8 @@ export interface ClusterMember {
   voters: string;
   /** One CA and keystore for all brokers, so one CA file serves every client. */
   tls?: BrokerTls;
+  /** This broker's MSK IAM files (the cluster's one IAM, its own decisions and counts), when it has the listener. */
+  mskIam?: MskIamFiles;
   /** Extra JVM flags (JMX for the broker metrics a test reads). */
   jvmArgs?: string[];
 }

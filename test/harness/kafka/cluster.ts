@@ -7,13 +7,14 @@ import type { KafkaConnectionInfo } from './clients.js';
 import type { ClusterMember } from './cluster-config.js';
 import type { BrokerPorts } from './config.js';
 import { ensureKafkaJars, kafkaVersionFromEnv } from './jars.js';
+import { mskIamFiles } from './msk-iam.js';
 import { clusterId } from './storage.js';
 import { generateBrokerTls } from './tls.js';
 
 /** Options of {@link startKafkaCluster}: the listeners every broker gets, as for one broker. */
 export type StartClusterOptions = Pick<
   StartKafkaOptions,
-  'version' | 'ssl' | 'saslScram' | 'saslPlain' | 'serverProperties'
+  'version' | 'ssl' | 'saslScram' | 'saslPlain' | 'mskIam' | 'serverProperties'
 > & {
   /** Brokers in the cluster; default 3. */
   brokers?: number;
@@ -21,8 +22,8 @@ export type StartClusterOptions = Pick<
   jmx?: boolean;
 };
 
-/** One broker of a cluster, as a test sees it: id, listeners, JMX port. */
-export interface ClusterNodeInfo {
+/** One broker of a cluster, as a test sees it: id, listeners, JMX port, MSK IAM files. */
+export interface ClusterNodeInfo extends Pick<KafkaConnectionInfo, 'mskIam'> {
   id: number;
   listeners: KafkaConnectionInfo['listeners'];
   /** JMX port on 127.0.0.1 when the cluster was started with `jmx`. */
@@ -36,7 +37,7 @@ export interface ClusterNodeInfo {
  */
 export interface KafkaClusterInfo extends KafkaConnectionInfo {
   nodes: ClusterNodeInfo[];
-  bootstrap: { plaintext: string[]; saslSsl?: string[] };
+  bootstrap: { plaintext: string[]; saslSsl?: string[]; iam?: string[] };
 }
 
 /** A running cluster owned by the caller: brokers 1..n and their controller. */
@@ -58,7 +59,8 @@ export const CONTROLLER_ID = 100;
  * Starts a production-shaped KRaft cluster on loopback from the same Maven jars as the single
  * broker: a dedicated controller (as MSK runs its own) and three brokers with replication
  * factor 3, `min.insync.replicas` 2 and topic auto-creation off. Every broker has the
- * listeners the options ask for (PLAINTEXT always), sharing one CA.
+ * listeners the options ask for (PLAINTEXT always), sharing one CA and, with `mskIam`, one IAM
+ * (each broker validating tokens and counting authentications itself, as MSK's brokers do).
  *
  * Each JVM dies with the calling process (see `spawnGuarded`); `stop()` also frees the temp dirs.
  */
@@ -71,8 +73,11 @@ export async function startKafkaCluster(options: StartClusterOptions = {}): Prom
   const started: KafkaBroker[] = [];
   try {
     const sasl = Boolean(options.saslScram || options.saslPlain);
-    const tls = options.ssl || sasl ? await generateBrokerTls(path.join(dir, 'tls')) : undefined;
-    const ports = await freePorts(1 + count * 4);
+    const tls =
+      options.ssl || sasl || options.mskIam
+        ? await generateBrokerTls(path.join(dir, 'tls'))
+        : undefined;
+    const ports = await freePorts(1 + count * 5);
     const take = (): number => ports.shift() ?? 0;
     const controllerPort = take();
     const voters = `${CONTROLLER_ID}@127.0.0.1:${controllerPort}`;
@@ -97,20 +102,32 @@ export async function startKafkaCluster(options: StartClusterOptions = {}): Prom
     });
     started.push(controller);
 
-    const members: ClusterMember[] = Array.from({ length: count }, (_, i) => {
-      const [plaintext, ssl, saslSsl, jmxPort] = [take(), take(), take(), take()];
+    const iam = options.mskIam;
+    let sharedIam: string | undefined;
+    const members: ClusterMember[] = [];
+    for (let i = 0; i < count; i++) {
+      const [plaintext, ssl, saslSsl, iamPort, jmxPort] = [take(), take(), take(), take(), take()];
       const brokerPorts: BrokerPorts = {
         plaintext,
         controller: 0,
         ssl: options.ssl ? ssl : 0,
         saslSsl: sasl ? saslSsl : 0,
         container: 0,
-        iam: 0,
+        iam: iam ? iamPort : 0,
       };
       const member: ClusterMember = { ...base, nodeId: i + 1, role: 'broker', ports: brokerPorts };
+      if (iam) {
+        // One IAM for the cluster, as MSK's; decisions and counts per broker.
+        const files = await mskIamFiles(
+          path.join(dir, 'msk-iam', `broker-${i + 1}`),
+          sharedIam ? { shared: sharedIam } : iam,
+        );
+        sharedIam = files.iamFile;
+        member.mskIam = files;
+      }
       if (options.jmx) member.jvmArgs = jmxArgs(jmxPort);
-      return member;
-    });
+      members.push(member);
+    }
     // Together: each waits until it has registered, which needs only the controller.
     const brokers = await Promise.all(
       members.map(async (member) => {
@@ -175,6 +192,7 @@ class Cluster implements KafkaCluster {
     const infos = this.nodes.map((n) => n.info());
     const first = infos[0] as KafkaConnectionInfo;
     const saslSsl = infos.flatMap((i) => (i.listeners.saslSsl ? [i.listeners.saslSsl] : []));
+    const iam = infos.flatMap((i) => (i.listeners.iam ? [i.listeners.iam] : []));
     return {
       ...first,
       brokers: infos.flatMap((i) => i.brokers),
@@ -182,11 +200,13 @@ class Cluster implements KafkaCluster {
         const node: ClusterNodeInfo = { id: i + 1, listeners: info.listeners };
         const jmxPort = this.jmxPorts[i];
         if (jmxPort) node.jmxPort = jmxPort;
+        if (info.mskIam) node.mskIam = info.mskIam;
         return node;
       }),
       bootstrap: {
         plaintext: infos.flatMap((i) => i.brokers),
         ...(saslSsl.length > 0 ? { saslSsl } : {}),
+        ...(iam.length > 0 ? { iam } : {}),
       },
     };
   }

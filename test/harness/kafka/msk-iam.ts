@@ -38,7 +38,7 @@ export type AuthDecision =
   | { at: number; decision: 'ACCEPT'; accessKeyId: string; sessionMs: number; principal: string }
   | { at: number; decision: 'REFUSE'; accessKeyId: string; reason: string };
 
-/** Kafka's authentication metrics of the listener, summed over its network threads. */
+/** Kafka's authentication metrics of the listener, summed over its network threads and over the broker's restarts. */
 export interface AuthCounters {
   authentications: number;
   reauthentications: number;
@@ -46,52 +46,76 @@ export interface AuthCounters {
   failedReauthentications: number;
   /** Connections the broker closed because their session ended without a re-authentication. */
   expiredConnectionsKilled: number;
+  /** When the broker read these counts (epoch ms; 0 before its first sample): it samples every 100 ms. */
+  sampledAt: number;
 }
 
-/** The cluster's IAM as a fresh broker starts with it: its region, no identities. */
-export async function mskIamFiles(dir: string, region: string): Promise<MskIamFiles> {
+/**
+ * A broker's MSK IAM files: a fresh IAM (the cluster's region, no identities), or, for the other
+ * brokers of a cluster, the first one's IAM file `shared` (a cluster has one IAM, as MSK's has);
+ * each broker keeps its own decisions and counts.
+ */
+export async function mskIamFiles(
+  dir: string,
+  iam: { region: string } | { shared: string },
+): Promise<MskIamFiles> {
   await mkdir(dir, { recursive: true });
   const files: MskIamFiles = {
-    iamFile: path.join(dir, 'iam.properties'),
+    iamFile: 'shared' in iam ? iam.shared : path.join(dir, 'iam.properties'),
     decisionsFile: path.join(dir, 'decisions.tsv'),
     countsFile: path.join(dir, 'auth-counts.properties'),
   };
-  await writeFile(files.iamFile, renderIam(region, new Map()));
+  if ('region' in iam) await writeFile(files.iamFile, renderIam(iam.region, new Map()));
   await writeFile(files.decisionsFile, '');
   return files;
 }
 
+/** One IAM file's contents as this process last wrote them; shared by the views of every broker using it. */
+interface Policy {
+  file: string;
+  region: string;
+  identities: Map<string, IamIdentity>;
+}
+
+const policies = new Map<string, Policy>();
 const instances = new Map<string, BrokerIam>();
 
-/** Reads and changes one broker's MSK IAM. One instance per broker and process (see {@link of}). */
+/**
+ * Reads and changes one broker's MSK IAM. One instance per broker and process (see {@link of});
+ * the brokers of a cluster share their IAM, so an identity made through one is known to all.
+ */
 export class BrokerIam {
-  private clusterRegion: string;
-  private readonly identities = new Map<string, IamIdentity>();
+  private readonly policy: Policy;
 
   private constructor(private readonly files: MskIamFiles) {
-    this.clusterRegion =
-      /^cluster\.region=(.*)$/m.exec(readFileSync(files.iamFile, 'utf8'))?.[1] ?? '';
+    let policy = policies.get(files.iamFile);
+    if (!policy) {
+      const region = /^cluster\.region=(.*)$/m.exec(readFileSync(files.iamFile, 'utf8'))?.[1];
+      policy = { file: files.iamFile, region: region ?? '', identities: new Map() };
+      policies.set(files.iamFile, policy);
+    }
+    this.policy = policy;
   }
 
   /** The IAM of the broker `info` describes; changes made in this process are never lost to another instance. */
-  static of(info: KafkaConnectionInfo): BrokerIam {
+  static of(info: Pick<KafkaConnectionInfo, 'mskIam'>): BrokerIam {
     const files = info.mskIam;
     if (!files) throw new Error('This test broker was started without mskIam');
-    let iam = instances.get(files.iamFile);
+    let iam = instances.get(files.decisionsFile);
     if (!iam) {
       iam = new BrokerIam(files);
-      instances.set(files.iamFile, iam);
+      instances.set(files.decisionsFile, iam);
     }
     return iam;
   }
 
   get region(): string {
-    return this.clusterRegion;
+    return this.policy.region;
   }
 
   /** Moves the cluster to another region: tokens signed for any other are refused from now on. */
   setRegion(region: string): void {
-    this.clusterRegion = region;
+    this.policy.region = region;
     this.save();
   }
 
@@ -104,16 +128,16 @@ export class BrokerIam {
       principal: 'arn:aws:sts::123456789012:assumed-role/haystack-collector/harness',
       ...fields,
     };
-    this.identities.set(identity.accessKeyId, identity);
+    this.policy.identities.set(identity.accessKeyId, identity);
     this.save();
     return identity;
   }
 
   /** Changes what the broker does with an identity's next tokens. */
   update(accessKeyId: string, changes: Partial<Omit<IamIdentity, 'accessKeyId'>>): void {
-    const identity = this.identities.get(accessKeyId);
+    const identity = this.policy.identities.get(accessKeyId);
     if (!identity) throw new Error(`BrokerIam.update: unknown access key ${accessKeyId}`);
-    this.identities.set(accessKeyId, { ...identity, ...changes });
+    this.policy.identities.set(accessKeyId, { ...identity, ...changes });
     this.save();
   }
 
@@ -134,14 +158,37 @@ export class BrokerIam {
       failedAuthentications: value('failed-authentication-total'),
       failedReauthentications: value('failed-reauthentication-total'),
       expiredConnectionsKilled: value('expired-connections-killed-count'),
+      sampledAt: value('sampled-at-ms'),
     };
+  }
+
+  /**
+   * Waits for the event `ready` describes in the counts (the broker samples them every 100 ms),
+   * and returns them; `what` names it if it never comes.
+   */
+  async countsWhen(
+    ready: (counts: AuthCounters) => boolean,
+    what: string,
+    timeoutMs = 120_000,
+  ): Promise<AuthCounters> {
+    const giveUp = Date.now() + timeoutMs;
+    for (;;) {
+      const counts = await this.counts();
+      if (ready(counts)) return counts;
+      if (Date.now() > giveUp) {
+        throw new Error(
+          `Still waiting for ${what} after ${timeoutMs} ms: ${JSON.stringify(counts)}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Synchronous and atomic: concurrent tests in this process never interleave, the broker never reads half a file. */
   private save(): void {
-    const tmp = `${this.files.iamFile}.${process.pid}.tmp`;
-    writeFileSync(tmp, renderIam(this.clusterRegion, this.identities));
-    renameSync(tmp, this.files.iamFile);
+    const tmp = `${this.policy.file}.${process.pid}.tmp`;
+    writeFileSync(tmp, renderIam(this.policy.region, this.policy.identities));
+    renameSync(tmp, this.policy.file);
   }
 }
 
