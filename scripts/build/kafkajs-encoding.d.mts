@@ -1,4 +1,5 @@
 import type { Plugin } from 'esbuild';
+import type { ModulePatch } from './source-patch.mjs';
 
 /** kafkajs's Produce request v3, as esbuild resolves it inside node_modules. */
 export declare const PRODUCE_REQUEST: RegExp;
@@ -18,3 +19,5 @@ export declare const REQUEST_FRAMING: RegExp;
 export declare function patchRequestFraming(source: string, file?: string): string;
 /** The esbuild plugin; fails the build when any of the modules was not bundled. */
 export declare function kafkajsEncoding(): Plugin;
+/** The modules this patch changes, and how (for the plugin and for the tests' require hook). */
+export declare const ENCODING_PATCHES: ModulePatch[];

@@ -101,23 +101,26 @@ export function patchRequestFraming(source, file = 'kafkajs/src/protocol/request
   return replaceOnce(source, FRAMING_BEFORE, FRAMING_AFTER, refusal(file));
 }
 
+/** The modules this patch changes, and how (for the plugin and for the tests' require hook). */
+export const ENCODING_PATCHES = [
+  {
+    module: PRODUCE_REQUEST,
+    file: 'kafkajs/src/protocol/requests/produce/v3/request.js',
+    patch: patchProduceRequest,
+  },
+  {
+    module: GROUP_MESSAGES,
+    file: 'kafkajs/src/producer/groupMessagesPerPartition.js',
+    patch: patchGroupMessages,
+  },
+  {
+    module: REQUEST_FRAMING,
+    file: 'kafkajs/src/protocol/request.js',
+    patch: patchRequestFraming,
+  },
+];
+
 /** The plugin; the build fails too if any of the modules was never bundled. */
 export function kafkajsEncoding() {
-  return patchPlugin('kafkajs-encoding', [
-    {
-      module: PRODUCE_REQUEST,
-      file: 'kafkajs/src/protocol/requests/produce/v3/request.js',
-      patch: patchProduceRequest,
-    },
-    {
-      module: GROUP_MESSAGES,
-      file: 'kafkajs/src/producer/groupMessagesPerPartition.js',
-      patch: patchGroupMessages,
-    },
-    {
-      module: REQUEST_FRAMING,
-      file: 'kafkajs/src/protocol/request.js',
-      patch: patchRequestFraming,
-    },
-  ]);
+  return patchPlugin('kafkajs-encoding', ENCODING_PATCHES);
 }

@@ -36,13 +36,16 @@ export function patchRequestQueue(source, file = 'kafkajs/src/network/requestQue
   );
 }
 
+/** The module this patch changes, and how (for the plugin and for the tests' require hook). */
+export const NEGATIVE_TIMEOUT_PATCHES = [
+  {
+    module: REQUEST_QUEUE,
+    file: 'kafkajs/src/network/requestQueue/index.js',
+    patch: patchRequestQueue,
+  },
+];
+
 /** The plugin; the build fails too if the request queue was never bundled (nothing was patched). */
 export function kafkajsNegativeTimeout() {
-  return patchPlugin('kafkajs-negative-timeout', [
-    {
-      module: REQUEST_QUEUE,
-      file: 'kafkajs/src/network/requestQueue/index.js',
-      patch: patchRequestQueue,
-    },
-  ]);
+  return patchPlugin('kafkajs-negative-timeout', NEGATIVE_TIMEOUT_PATCHES);
 }

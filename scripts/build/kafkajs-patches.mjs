@@ -3,10 +3,18 @@
  * benchmarks' bench/lib/bundle.ts, the tests): what is measured and tested is what ships.
  */
 
-import { kafkajsEncoding } from './kafkajs-encoding.mjs';
-import { kafkajsNegativeTimeout } from './kafkajs-negative-timeout.mjs';
+import { ENCODING_PATCHES, kafkajsEncoding } from './kafkajs-encoding.mjs';
+import { kafkajsNegativeTimeout, NEGATIVE_TIMEOUT_PATCHES } from './kafkajs-negative-timeout.mjs';
 
 /** The esbuild plugins, in order. */
 export function kafkajsPatches() {
   return [kafkajsNegativeTimeout(), kafkajsEncoding()];
+}
+
+/**
+ * The same patches as module patches (`{ module, file, patch }`), for code that loads kafkajs
+ * from node_modules instead of the bundle: the tests' require hook (test/harness/patched-kafkajs.ts).
+ */
+export function kafkajsModulePatches() {
+  return [...NEGATIVE_TIMEOUT_PATCHES, ...ENCODING_PATCHES];
 }
