@@ -81,16 +81,21 @@ export function ruleBroken(facts: SpanFacts): SpanRejection | undefined {
   return undefined;
 }
 
+/** Fresh {@link SpanFacts}, for a caller's scratch (reused span after span). */
+export function emptySpanFacts(): SpanFacts {
+  return {
+    serviceLength: 0,
+    operationLength: 0,
+    spanIdLength: 0,
+    traceStart: 0,
+    traceEnd: 0,
+    startTimeValid: false,
+    durationNegative: false,
+  };
+}
+
 /** Scratch for {@link checkSpan}: the hot path allocates nothing per span. */
-const parsed: SpanFacts = {
-  serviceLength: 0,
-  operationLength: 0,
-  spanIdLength: 0,
-  traceStart: 0,
-  traceEnd: 0,
-  startTimeValid: false,
-  durationNegative: false,
-};
+const parsed = emptySpanFacts();
 
 /**
  * Validates one serialized `Span` the way the original collector does, without decoding it

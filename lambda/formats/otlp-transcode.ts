@@ -48,10 +48,10 @@ import {
 import { ID_ATTRIBUTES, otlpParentSpanId, otlpSpanId, otlpTraceId } from '../outputs/otlp-ids.js';
 import {
   type CheckedSpan,
+  emptySpanFacts,
   MIN_START_TIME_MICROS,
   parseSpan,
   ruleBroken,
-  type SpanFacts,
   type SpanRejection,
 } from '../spans.js';
 import {
@@ -105,7 +105,7 @@ export interface EncodedScope {
 
 /** Encodes what a resource and scope give every span (otlp-spans.ts `otlpScope`). */
 export function encodeScope(scope: OtlpScope): EncodedScope {
-  const facts = emptyFacts();
+  const facts = emptySpanFacts();
   const seen = new Set<string>();
   const tags: EncodedScope['tags'] = [];
   for (const tag of scope.tags) {
@@ -230,20 +230,8 @@ const MALFORMED = new Malformed();
 
 const writer = new WireWriter();
 
-function emptyFacts(): SpanFacts {
-  return {
-    serviceLength: 0,
-    operationLength: 0,
-    spanIdLength: 0,
-    traceStart: 0,
-    traceEnd: 0,
-    startTimeValid: false,
-    durationNegative: false,
-  };
-}
-
 /** What the span being written tells its validation (scratch, reused span after span). */
-const facts = emptyFacts();
+const facts = emptySpanFacts();
 /** False once a string copied into the span being written is not UTF-8. */
 let stringsUtf8 = true;
 /** The {@link keyLengthBit}s of the span's attribute keys. */

@@ -358,19 +358,21 @@ describe('the build patch (scripts/build/kafkajs-encoding.mjs)', () => {
   it('puts the replacement into a bundle, which encodes as kafkajs does', async () => {
     vi.spyOn(Date, 'now').mockReturnValue(NOW);
     const root = repoRoot();
-    const result = await build({
-      stdin: {
-        contents: "module.exports = require('kafkajs/src/protocol/requests/produce/v3/request')",
-        resolveDir: root,
-      },
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      plugins: kafkajsPatches().filter((p) => p.name === 'kafkajs-encoding'),
-    }).catch((error: Error) => error);
+    // Bundles `contents` (from the repository's root) with the encoding plugin alone.
+    const bundle = (contents: string) =>
+      build({
+        stdin: { contents, resolveDir: root },
+        bundle: true,
+        platform: 'node',
+        format: 'cjs',
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+        plugins: kafkajsPatches().filter((p) => p.name === 'kafkajs-encoding'),
+      });
+    const result = await bundle(
+      "module.exports = require('kafkajs/src/protocol/requests/produce/v3/request')",
+    ).catch((error: Error) => error);
 
     // The grouping and framing modules are not in this bundle: the plugin says so, not passing silently.
     expect(result).toBeInstanceOf(Error);
@@ -381,20 +383,9 @@ describe('the build patch (scripts/build/kafkajs-encoding.mjs)', () => {
       'kafkajs/src/protocol/request.js was not in the bundle',
     );
 
-    const bundled = await build({
-      stdin: {
-        contents:
-          "module.exports = { request: require('kafkajs/src/protocol/requests/produce/v3/request'), group: require('kafkajs/src/producer/groupMessagesPerPartition'), frame: require('kafkajs/src/protocol/request') }",
-        resolveDir: root,
-      },
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-      plugins: kafkajsPatches().filter((p) => p.name === 'kafkajs-encoding'),
-    });
+    const bundled = await bundle(
+      "module.exports = { request: require('kafkajs/src/protocol/requests/produce/v3/request'), group: require('kafkajs/src/producer/groupMessagesPerPartition'), frame: require('kafkajs/src/protocol/request') }",
+    );
     const inputs = Object.keys(bundled.metafile.inputs).map((i) => path.resolve(root, i));
     const { request: bundledRequest } = compileModule<{ request: (o: unknown) => Request }>(
       bundled.outputFiles[0]?.text ?? '',
