@@ -39,6 +39,8 @@ export default defineConfig({
           environment: 'node',
           env: quiet,
           globalSetup: ['test/harness/global-setup.ts'],
+          // kafkajs as the bundle patches it (scripts/build/kafkajs-patches.mjs).
+          setupFiles: ['test/harness/patched-kafkajs.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
           // One broker is shared; files run one after another so fault tests
@@ -53,6 +55,8 @@ export default defineConfig({
           environment: 'node',
           env: quiet,
           globalSetup: ['test/harness/global-setup.ts'],
+          // kafkajs as the bundle patches it (scripts/build/kafkajs-patches.mjs).
+          setupFiles: ['test/harness/patched-kafkajs.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           fileParallelism: false,
@@ -65,6 +69,8 @@ export default defineConfig({
           environment: 'node',
           env: quiet,
           globalSetup: ['test/harness/cluster-setup.ts'],
+          // kafkajs as the bundle patches it (scripts/build/kafkajs-patches.mjs).
+          setupFiles: ['test/harness/patched-kafkajs.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
           // Every file moves leaders and stops brokers of the one cluster: one file at a time.

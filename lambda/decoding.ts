@@ -53,10 +53,13 @@ export function decodeUserRecords(
       const span = decoded.spans[spanIndex] as (typeof decoded.spans)[number];
       // Literal objects of one shape: this runs once per span of every multi-span record.
       if (span.ok) {
+        const { checked } = span;
         spans.push(
-          multi
-            ? { recordIndex, subIndex, spanIndex, data: span.bytes }
-            : { recordIndex, subIndex, data: span.bytes },
+          checked
+            ? { recordIndex, subIndex, spanIndex, data: span.bytes, checked }
+            : multi
+              ? { recordIndex, subIndex, spanIndex, data: span.bytes }
+              : { recordIndex, subIndex, data: span.bytes },
         );
       } else {
         rejected.push(

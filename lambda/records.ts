@@ -1,6 +1,7 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import { deaggregate, isKplAggregate, kplPartitionKey } from './kpl.js';
 import type { Rejected } from './rejections.js';
+import type { CheckedSpan } from './spans.js';
 
 /** One user record: the bytes of one span, from a plain record or one KPL sub-record. */
 export interface UserRecord {
@@ -15,6 +16,8 @@ export interface UserRecord {
   /** For a KPL sub-record: the whole aggregate and the index of its own partition key there. */
   aggregate?: Buffer;
   keyIndex?: number;
+  /** The span's verdict, when its decoder found it while writing the span (spans.ts). */
+  checked?: CheckedSpan;
 }
 
 /** The user records of a batch, and the Kinesis records that could not be read at all. */

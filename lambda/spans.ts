@@ -1,6 +1,6 @@
-import { isUtf8 } from 'node:buffer';
 import type { UserRecord } from './records.js';
 import type { Rejected } from './rejections.js';
+import { isUtf8Range } from './utf8.js';
 import {
   readLength,
   readVarint,
@@ -53,6 +53,51 @@ const TAG_KEY = 1;
 const TAG_V_STR = 3;
 
 /**
+ * What the rules look at, however it was learned: by parsing the span ({@link checkSpan}), or
+ * while writing it (formats/otlp-transcode.ts), so the rules themselves live only in
+ * {@link ruleBroken}.
+ */
+export interface SpanFacts {
+  serviceLength: number;
+  operationLength: number;
+  spanIdLength: number;
+  /** Where the traceId lies (its last occurrence); equal when absent or empty. */
+  traceStart: number;
+  traceEnd: number;
+  /** A start time of at least {@link MIN_START_TIME_MICROS} (proto3's default 0 fails). */
+  startTimeValid: boolean;
+  /** A duration below zero as an int64 (proto3's default 0 passes). */
+  durationNegative: boolean;
+}
+
+/** The first rule a span that decoded breaks, in the original collector's order, or `undefined`. */
+export function ruleBroken(facts: SpanFacts): SpanRejection | undefined {
+  if (facts.serviceLength === 0) return 'missing-service-name';
+  if (facts.operationLength === 0) return 'missing-operation-name';
+  if (facts.spanIdLength === 0) return 'missing-span-id';
+  if (facts.traceEnd === facts.traceStart) return 'missing-trace-id';
+  if (!facts.startTimeValid) return 'start-time-not-micros';
+  if (facts.durationNegative) return 'negative-duration';
+  return undefined;
+}
+
+/** Fresh {@link SpanFacts}, for a caller's scratch (reused span after span). */
+export function emptySpanFacts(): SpanFacts {
+  return {
+    serviceLength: 0,
+    operationLength: 0,
+    spanIdLength: 0,
+    traceStart: 0,
+    traceEnd: 0,
+    startTimeValid: false,
+    durationNegative: false,
+  };
+}
+
+/** Scratch for {@link checkSpan}: the hot path allocates nothing per span. */
+const parsed = emptySpanFacts();
+
+/**
  * Validates one serialized `Span` the way the original collector does, without decoding it
  * into objects: the bytes must parse as a proto3 `Span` (well-formed wire format throughout,
  * nested logs and tags included, strings valid UTF-8), then the rules apply in order.
@@ -61,6 +106,20 @@ const TAG_V_STR = 3;
  * the traceId's byte range: its UTF-8 bytes are the Kafka key, taken from the input as is.
  */
 export function checkSpan(buf: Uint8Array, traceId: TraceIdRange): SpanRejection | undefined {
+  if (!parseSpan(buf, parsed)) return 'undecodable';
+  const broken = ruleBroken(parsed);
+  if (broken !== undefined) return broken;
+  traceId.start = parsed.traceStart;
+  traceId.end = parsed.traceEnd;
+  return undefined;
+}
+
+/**
+ * Parses a serialized `Span` (or some of its fields) into `facts`, as Java's parser reads it;
+ * false when it does not decode (framing, or a string that is not UTF-8). {@link checkSpan}
+ * then applies the rules; formats/otlp-transcode.ts reads the fields it writes ahead of spans.
+ */
+export function parseSpan(buf: Uint8Array, facts: SpanFacts): boolean {
   const end = buf.length;
   let traceStart = 0;
   let traceEnd = 0;
@@ -73,10 +132,10 @@ export function checkSpan(buf: Uint8Array, traceId: TraceIdRange): SpanRejection
 
   while (pos < end) {
     pos = readVarint(buf, pos, end);
-    if (pos < 0) return 'undecodable';
+    if (pos < 0) return false;
     const field = varint.lo >>> 3;
     const wireType = varint.lo & 7;
-    if (field === 0) return 'undecodable';
+    if (field === 0) return false;
 
     // A known field number with another wire type is an unknown field to Java's parser: skipped.
     if (
@@ -86,14 +145,14 @@ export function checkSpan(buf: Uint8Array, traceId: TraceIdRange): SpanRejection
       field !== SPAN_DURATION
     ) {
       pos = readLength(buf, pos, end);
-      if (pos < 0) return 'undecodable';
+      if (pos < 0) return false;
       const valueEnd = pos + varint.lo;
       if (field === SPAN_LOGS) {
-        if (!checkLog(buf, pos, valueEnd)) return 'undecodable';
+        if (!checkLog(buf, pos, valueEnd)) return false;
       } else if (field === SPAN_TAGS) {
-        if (!checkTag(buf, pos, valueEnd)) return 'undecodable';
+        if (!checkTag(buf, pos, valueEnd)) return false;
       } else {
-        if (!isUtf8Range(buf, pos, valueEnd)) return 'undecodable';
+        if (!isUtf8Range(buf, pos, valueEnd)) return false;
         const length = valueEnd - pos;
         // Singular fields: the last occurrence wins, as in every protobuf parser.
         if (field === SPAN_TRACE_ID) {
@@ -106,7 +165,7 @@ export function checkSpan(buf: Uint8Array, traceId: TraceIdRange): SpanRejection
       pos = valueEnd;
     } else if (wireType === WIRE_VARINT && (field === SPAN_START_TIME || field === SPAN_DURATION)) {
       pos = readVarint(buf, pos, end);
-      if (pos < 0) return 'undecodable';
+      if (pos < 0) return false;
       if (field === SPAN_START_TIME) {
         startTimeValid = !varintIsNegative() && varintAsNumber() >= MIN_START_TIME_MICROS;
       } else {
@@ -114,19 +173,18 @@ export function checkSpan(buf: Uint8Array, traceId: TraceIdRange): SpanRejection
       }
     } else {
       pos = skipField(buf, pos, end, field, wireType);
-      if (pos < 0) return 'undecodable';
+      if (pos < 0) return false;
     }
   }
 
-  if (serviceLength === 0) return 'missing-service-name';
-  if (operationLength === 0) return 'missing-operation-name';
-  if (spanIdLength === 0) return 'missing-span-id';
-  if (traceEnd === traceStart) return 'missing-trace-id';
-  if (!startTimeValid) return 'start-time-not-micros';
-  if (durationNegative) return 'negative-duration';
-  traceId.start = traceStart;
-  traceId.end = traceEnd;
-  return undefined;
+  facts.serviceLength = serviceLength;
+  facts.operationLength = operationLength;
+  facts.spanIdLength = spanIdLength;
+  facts.traceStart = traceStart;
+  facts.traceEnd = traceEnd;
+  facts.startTimeValid = startTimeValid;
+  facts.durationNegative = durationNegative;
+  return true;
 }
 
 /** A `Log`: timestamp and repeated `Tag` fields. */
@@ -176,20 +234,14 @@ function checkTag(buf: Uint8Array, pos: number, end: number): boolean {
 }
 
 /**
- * proto3 strings must be UTF-8 (Java's parser rejects the span otherwise). ASCII, nearly every
- * string of a span, is recognised inline: the bytes are OR-ed four at a time with no branch per
- * byte (a third of the whole CPU path when tested byte by byte); anything else goes to Node's
- * native validator.
+ * A span's verdict found while it was written (formats/otlp-transcode.ts), from the same
+ * {@link SpanFacts} and {@link ruleBroken}: exactly what {@link checkSpan} answers for its bytes.
  */
-function isUtf8Range(buf: Uint8Array, start: number, end: number): boolean {
-  let high = 0;
-  let i = start;
-  for (const last = end - 3; i < last; i += 4) {
-    high |=
-      (buf[i] as number) | (buf[i + 1] as number) | (buf[i + 2] as number) | (buf[i + 3] as number);
-  }
-  for (; i < end; i++) high |= buf[i] as number;
-  return high < 0x80 || isUtf8(buf.subarray(start, end));
+export interface CheckedSpan {
+  rejection: SpanRejection | undefined;
+  /** The traceId's range in the span's bytes, for a valid span. */
+  traceStart: number;
+  traceEnd: number;
 }
 
 /** A user record that passed every rule, with its Kafka key. */
@@ -201,17 +253,24 @@ export interface ValidSpan {
 
 /**
  * Checks each user record; valid spans are returned in order, every other record is appended
- * to `rejected` with the reason of the first rule it broke.
+ * to `rejected` with the reason of the first rule it broke. A record whose decoder already
+ * found the verdict while writing it (`checked`) is not parsed again.
  */
 export function checkSpans(userRecords: readonly UserRecord[], rejected: Rejected[]): ValidSpan[] {
   const valid: ValidSpan[] = [];
   const traceId: TraceIdRange = { start: 0, end: 0 };
+  const nofuse = !!(globalThis as Record<string, unknown>).NOFUSE;
   for (const record of userRecords) {
-    const reason = checkSpan(record.data, traceId);
+    const checked = nofuse ? undefined : record.checked;
+    const reason = checked ? checked.rejection : checkSpan(record.data, traceId);
     if (reason === undefined) {
-      valid.push({ record, key: record.data.subarray(traceId.start, traceId.end) });
+      const key = checked
+        ? record.data.subarray(checked.traceStart, checked.traceEnd)
+        : record.data.subarray(traceId.start, traceId.end);
+      valid.push({ record, key });
     } else {
-      rejected.push({ ...record, reason });
+      const { checked: _verdict, ...refused } = record;
+      rejected.push({ ...refused, reason });
     }
   }
   return valid;

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { build } from 'esbuild';
-import { kafkajsNegativeTimeout } from '../../scripts/build/kafkajs-negative-timeout.mjs';
+import { kafkajsPatches } from '../../scripts/build/kafkajs-patches.mjs';
 import { repoRoot } from '../../test/harness/paths.js';
 
 /** The collector's modules as bundled code (see lambda-entry.ts). */
@@ -30,7 +30,7 @@ export function loadBundledLambda(): Promise<Lambda> {
       // BENCH_MINIFY=false keeps names readable in a CPU profile.
       minify: process.env.BENCH_MINIFY !== 'false',
       logLevel: 'warning',
-      plugins: [kafkajsNegativeTimeout()],
+      plugins: kafkajsPatches(),
     });
     try {
       return createRequire(__filename)(outfile) as Lambda;

@@ -17,18 +17,30 @@ export async function benchTopic(
   return topic;
 }
 
+/** A kafkajs to produce with: the bundle's (patched) or the one published on npm. */
+export interface KafkajsBuild {
+  Kafka: typeof Kafka;
+  registerCodecs(): void;
+}
+
+/** kafkajs 2.2.4 as published (node_modules), without the bundle's patches. */
+export const PUBLISHED_KAFKAJS: KafkajsBuild = { Kafka, registerCodecs };
+
 /**
  * The floor: one warm kafkajs producer sending pre-built messages in a single `sendBatch`, with
  * the handler's acks and compression and the handler's own partitioning function (the same
- * partitions at the same cost). Nothing but kafkajs and the broker is left in it.
+ * partitions at the same cost). Nothing but kafkajs and the broker is left in it. `kafkajs` is
+ * the bundle's (`lambda`), patched as the handler's is, for the floor; the published one for
+ * reference.
  */
 export async function floorProducer(
   brokers: string[],
   compression: Compression,
   partition: (key: Buffer, partitions: number) => number,
+  kafkajs: KafkajsBuild,
 ): Promise<{ send(topic: string, messages: Message[]): Promise<unknown>; close(): Promise<void> }> {
-  registerCodecs();
-  const producer: Producer = new Kafka({
+  kafkajs.registerCodecs();
+  const producer: Producer = new kafkajs.Kafka({
     clientId: 'bench-floor',
     brokers,
     logLevel: logLevel.NOTHING,

@@ -3,10 +3,13 @@ import { lambdaContext } from '../../local/esm/invoke.js';
 import type { Lambda } from '../lib/bundle.js';
 import { benchCollector } from '../lib/collector.js';
 import { conventionalHandler } from '../lib/conventional.js';
-import { benchTopic, floorProducer } from '../lib/kafka.js';
+import { benchTopic, floorProducer, PUBLISHED_KAFKAJS } from '../lib/kafka.js';
 import { type Row, runtimeName } from '../lib/report.js';
 import { benchSpans, eventBytes, kplEvent, plainEvent } from '../lib/spans.js';
 import { interleaved, median } from '../lib/stats.js';
+
+/** The floor again with kafkajs as published on npm, without the bundle's patches. */
+const PUBLISHED_FLOOR = 'floor, kafkajs 2.2.4 unpatched';
 
 /** Lambda's largest batch. */
 const SPANS = 10_000;
@@ -43,7 +46,13 @@ export async function produceSuite(
 
   for (const compression of options.compressions) {
     const topic = await benchTopic(brokers, `bench-${compression}`, options.replicationFactor);
-    const floor = await floorProducer(brokers, compression, lambda.javaPartition);
+    const floor = await floorProducer(brokers, compression, lambda.javaPartition, lambda);
+    const published = await floorProducer(
+      brokers,
+      compression,
+      lambda.javaPartition,
+      PUBLISHED_KAFKAJS,
+    );
     const collector = await benchCollector(brokers, topic, compression);
     const chunks = planned(messages, topic, lambda);
     const contenders: Record<string, () => Promise<unknown>> = {
@@ -51,6 +60,7 @@ export async function produceSuite(
       "floor, the handler's request plan": () =>
         inFlight(chunks, 5, (chunk) => floor.send(topic, chunk)),
       handler: () => expectSuccess(collector.handler(event, lambdaContext(60_000))),
+      [PUBLISHED_FLOOR]: () => published.send(topic, messages),
     };
     if (compression === 'none') {
       const kpl = kplEvent(spans, 100);
@@ -72,12 +82,14 @@ export async function produceSuite(
           runtime,
           note:
             name === 'floor'
-              ? 'one warm kafkajs producer, pre-built messages, one sendBatch'
-              : name === 'handler'
-                ? `pairwise median ${pairwise(ms, times.floor ?? []).toFixed(2)}×; ${(m / median(times["floor, the handler's request plan"] ?? [])).toFixed(2)}× the same-plan floor; event ${eventMb} MB JSON (Lambda caps at 6 MB)`
-                : name.startsWith('floor,')
-                  ? 'same messages cut into ≤ 1 MB requests, 5 in flight, as the handler does'
-                  : '',
+              ? "one warm kafkajs producer (the bundle's, patched), pre-built messages, one sendBatch"
+              : name === PUBLISHED_FLOOR
+                ? "kafkajs 2.2.4 as published: what the bundle's encoding patches save"
+                : name === 'handler'
+                  ? `pairwise median ${pairwise(ms, times.floor ?? []).toFixed(2)}×; ${(m / median(times["floor, the handler's request plan"] ?? [])).toFixed(2)}× the same-plan floor; event ${eventMb} MB JSON (Lambda caps at 6 MB)`
+                  : name.startsWith('floor,')
+                    ? 'same messages cut into ≤ 1 MB requests, 5 in flight, as the handler does'
+                    : '',
         });
       }
       if (compression === 'none' && options.conventional) {
@@ -86,7 +98,7 @@ export async function produceSuite(
         );
       }
     } finally {
-      await Promise.all([floor.close(), collector.close()]);
+      await Promise.all([floor.close(), published.close(), collector.close()]);
     }
   }
   return rows;

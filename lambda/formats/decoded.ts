@@ -1,3 +1,5 @@
+import type { CheckedSpan } from '../spans.js';
+
 /**
  * What an input-format decoder makes of one user record: the serialized Haystack `Span` of
  * every span the record holds (each then validated by spans.ts like any span), or why a span
@@ -26,8 +28,13 @@ export type SpanFormatRejection =
   /** OTLP: a span that does not decode, or whose ids are not 16 / 8 bytes. */
   | 'invalid-otlp-span';
 
-/** One span of a record: its Haystack `Span` bytes, or why it is refused. */
-export type DecodedSpan = { ok: true; bytes: Buffer } | { ok: false; reason: SpanFormatRejection };
+/**
+ * One span of a record: its Haystack `Span` bytes (with their verdict when the decoder found it
+ * while writing them), or why it is refused.
+ */
+export type DecodedSpan =
+  | { ok: true; bytes: Buffer; checked?: CheckedSpan }
+  | { ok: false; reason: SpanFormatRejection };
 
 /** The spans of one record in order, or the reason the whole record is refused. */
 export type DecodedSpans =

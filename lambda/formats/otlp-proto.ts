@@ -7,7 +7,7 @@ import {
   SCOPE_SPANS_SPANS,
 } from '../otlp-fields.js';
 import { readLength, readVarint, skipField, varint, WIRE_LEN } from '../wire.js';
-import { type DecodedSpan, type DecodedSpans, spansOrEmpty } from './decoded.js';
+import { type DecodedSpans, spansOrEmpty } from './decoded.js';
 import { otlpScope } from './otlp-spans.js';
 import { type EncodedScope, encodeScope, TranscodedSpans } from './otlp-transcode.js';
 
@@ -17,79 +17,115 @@ import { type EncodedScope, encodeScope, TranscodedSpans } from './otlp-transcod
  * one `ResourceSpans` per Kinesis record, optionally compressed and KPL-aggregated; both are
  * undone before this decoder).
  *
- * The request's framing (request, resource spans, scope spans) is walked here; each span is
- * transcoded on its own, on the wire (otlp-transcode.ts), so one corrupt span is refused alone
- * (`invalid-otlp-span`) while its siblings are produced. Broken framing, or a resource or scope that does not decode, refuses
- * the record (`undecodable-otlp`): none of its spans could be given a service name.
+ * The request's framing (request, resource spans, scope spans) is walked here, without
+ * collecting anything; each span is transcoded on its own, on the wire (otlp-transcode.ts), so
+ * one corrupt span is refused alone (`invalid-otlp-span`) while its siblings are produced.
+ * Broken framing, or a resource or scope that does not decode, refuses the record
+ * (`undecodable-otlp`): none of its spans could be given a service name.
  */
-
-/** Where a length-delimited field's value lies. */
-interface Range {
-  start: number;
-  end: number;
-}
 
 class Undecodable extends Error {}
 
 export function decodeOtlpProto(bytes: Buffer): DecodedSpans {
-  const spans: DecodedSpan[] = [];
+  // One buffer for the record's spans, however many resources and scopes hold them.
+  const transcoded = new TranscodedSpans();
   try {
-    const request = fields(bytes, { start: 0, end: bytes.length }, [REQUEST_RESOURCE_SPANS]);
-    decodeResourceSpans(bytes, request.get(REQUEST_RESOURCE_SPANS) ?? [], spans);
+    for (let pos = 0; pos < bytes.length; ) {
+      pos = nextField(bytes, pos, bytes.length);
+      if (field.number === REQUEST_RESOURCE_SPANS && field.start >= 0) {
+        decodeResourceSpans(bytes, field.start, field.end, transcoded);
+      }
+    }
   } catch (error) {
     if (error instanceof Undecodable) return { ok: false, reason: 'undecodable-otlp' };
     throw error;
   }
-  return spansOrEmpty(spans);
+  return spansOrEmpty(transcoded.finish());
 }
 
-function decodeResourceSpans(bytes: Buffer, ranges: readonly Range[], out: DecodedSpan[]): void {
-  for (const range of ranges) {
-    const own = fields(bytes, range, [RESOURCE_SPANS_RESOURCE, RESOURCE_SPANS_SCOPE_SPANS]);
-    const resource = own.get(RESOURCE_SPANS_RESOURCE)?.at(-1);
-    // A resource that does not decode refuses the record, spans or not.
-    if (!own.get(RESOURCE_SPANS_SCOPE_SPANS)) sharedScope(bytes, resource, undefined);
-    for (const scopeRange of own.get(RESOURCE_SPANS_SCOPE_SPANS) ?? []) {
-      const scopeFields = fields(bytes, scopeRange, [SCOPE_SPANS_SCOPE, SCOPE_SPANS_SPANS]);
-      const shared = sharedScope(bytes, resource, scopeFields.get(SCOPE_SPANS_SCOPE)?.at(-1));
-      const transcoded = new TranscodedSpans();
-      for (const spanRange of scopeFields.get(SCOPE_SPANS_SPANS) ?? []) {
-        transcoded.add(bytes, spanRange.start, spanRange.end, shared);
-      }
-      for (const span of transcoded.finish()) out.push(span);
+/**
+ * One `ResourceSpans`: read twice, since a protobuf writer may put the resource after its
+ * spans (the last one wins, as for any singular field); the first pass also checks the framing.
+ */
+function decodeResourceSpans(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  transcoded: TranscodedSpans,
+): void {
+  let resourceStart = -1;
+  let resourceEnd = -1;
+  let scopeSpans = 0;
+  for (let pos = start; pos < end; ) {
+    pos = nextField(bytes, pos, end);
+    if (field.start < 0) continue;
+    if (field.number === RESOURCE_SPANS_RESOURCE) {
+      resourceStart = field.start;
+      resourceEnd = field.end;
+    } else if (field.number === RESOURCE_SPANS_SCOPE_SPANS) scopeSpans++;
+  }
+  // A resource that does not decode refuses the record, spans or not.
+  if (scopeSpans === 0) sharedScope(bytes, resourceStart, resourceEnd, -1, -1);
+  for (let pos = start; pos < end; ) {
+    pos = nextField(bytes, pos, end);
+    if (field.number === RESOURCE_SPANS_SCOPE_SPANS && field.start >= 0) {
+      decodeScopeSpans(bytes, field.start, field.end, resourceStart, resourceEnd, transcoded);
+    }
+  }
+}
+
+/** One `ScopeSpans`, read twice as well: the scope may follow its spans. */
+function decodeScopeSpans(
+  bytes: Buffer,
+  start: number,
+  end: number,
+  resourceStart: number,
+  resourceEnd: number,
+  transcoded: TranscodedSpans,
+): void {
+  let scopeStart = -1;
+  let scopeEnd = -1;
+  for (let pos = start; pos < end; ) {
+    pos = nextField(bytes, pos, end);
+    if (field.number === SCOPE_SPANS_SCOPE && field.start >= 0) {
+      scopeStart = field.start;
+      scopeEnd = field.end;
+    }
+  }
+  const shared = sharedScope(bytes, resourceStart, resourceEnd, scopeStart, scopeEnd);
+  for (let pos = start; pos < end; ) {
+    pos = nextField(bytes, pos, end);
+    if (field.number === SCOPE_SPANS_SPANS && field.start >= 0) {
+      transcoded.add(bytes, field.start, field.end, shared);
     }
   }
 }
 
 /**
- * The ranges of the wanted length-delimited fields of one message, by field number, in
- * order; other fields are skipped. Collected first because a protobuf writer may put the
- * resource after its spans.
+ * The field {@link nextField} read last: its number and, when length-delimited, where its
+ * value lies (`start` -1 otherwise). Scratch state, like the wire reader's `varint`.
  */
-function fields(bytes: Buffer, range: Range, wanted: readonly number[]): Map<number, Range[]> {
-  const found = new Map<number, Range[]>();
-  let pos = range.start;
-  const end = range.end;
-  while (pos < end) {
-    pos = readVarint(bytes, pos, end);
+const field = { number: 0, start: -1, end: -1 };
+
+/** Reads the field at `pos` into {@link field}; returns the position after it. */
+function nextField(bytes: Buffer, at: number, end: number): number {
+  let pos = readVarint(bytes, at, end);
+  if (pos < 0) throw new Undecodable();
+  const number = varint.lo >>> 3;
+  const wireType = varint.lo & 7;
+  if (number === 0) throw new Undecodable();
+  field.number = number;
+  if (wireType === WIRE_LEN) {
+    pos = readLength(bytes, pos, end);
     if (pos < 0) throw new Undecodable();
-    const field = varint.lo >>> 3;
-    const wireType = varint.lo & 7;
-    if (field === 0) throw new Undecodable();
-    if (wireType === WIRE_LEN && wanted.includes(field)) {
-      pos = readLength(bytes, pos, end);
-      if (pos < 0) throw new Undecodable();
-      const valueEnd = pos + varint.lo;
-      const list = found.get(field) ?? [];
-      list.push({ start: pos, end: valueEnd });
-      found.set(field, list);
-      pos = valueEnd;
-    } else {
-      pos = skipField(bytes, pos, end, field, wireType);
-      if (pos < 0) throw new Undecodable();
-    }
+    field.start = pos;
+    field.end = pos + varint.lo;
+    return field.end;
   }
-  return found;
+  field.start = -1;
+  pos = skipField(bytes, pos, end, number, wireType);
+  if (pos < 0) throw new Undecodable();
+  return pos;
 }
 
 /**
@@ -100,19 +136,21 @@ function fields(bytes: Buffer, range: Range, wanted: readonly number[]): Map<num
 const scopes = new Map<string, EncodedScope>();
 const MAX_SCOPES = 512;
 
-/** What the spans of a resource and scope share; a singular field's last occurrence wins. */
+/** What the spans of a resource and scope share (each range absent when its start is -1). */
 function sharedScope(
   bytes: Buffer,
-  resource: Range | undefined,
-  scope: Range | undefined,
+  resourceStart: number,
+  resourceEnd: number,
+  scopeStart: number,
+  scopeEnd: number,
 ): EncodedScope {
-  const key = `${resource ? bytes.toString('latin1', resource.start, resource.end) : ''}\u0000${scope ? bytes.toString('latin1', scope.start, scope.end) : ''}`;
+  const key = `${resourceStart >= 0 ? bytes.toString('latin1', resourceStart, resourceEnd) : ''}\u0000${scopeStart >= 0 ? bytes.toString('latin1', scopeStart, scopeEnd) : ''}`;
   let shared = scopes.get(key);
   if (shared === undefined) {
     shared = encodeScope(
       otlpScope(
-        decodeRange(bytes, resource, otlp.Resource),
-        decodeRange(bytes, scope, otlp.InstrumentationScope),
+        decodeRange(bytes, resourceStart, resourceEnd, otlp.Resource),
+        decodeRange(bytes, scopeStart, scopeEnd, otlp.InstrumentationScope),
       ),
     );
     if (scopes.size >= MAX_SCOPES) scopes.clear();
@@ -123,12 +161,13 @@ function sharedScope(
 
 function decodeRange<T>(
   bytes: Buffer,
-  range: Range | undefined,
+  start: number,
+  end: number,
   type: { decode(reader: Uint8Array): T },
 ): T | undefined {
-  if (range === undefined) return undefined;
+  if (start < 0) return undefined;
   try {
-    return type.decode(bytes.subarray(range.start, range.end));
+    return type.decode(bytes.subarray(start, end));
   } catch {
     throw new Undecodable();
   }

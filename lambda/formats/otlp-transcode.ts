@@ -47,6 +47,14 @@ import {
 } from '../otlp-fields.js';
 import { ID_ATTRIBUTES, otlpParentSpanId, otlpSpanId, otlpTraceId } from '../outputs/otlp-ids.js';
 import {
+  type CheckedSpan,
+  emptySpanFacts,
+  MIN_START_TIME_MICROS,
+  parseSpan,
+  ruleBroken,
+  type SpanRejection,
+} from '../spans.js';
+import {
   readLength,
   readVarint,
   skipField,
@@ -66,23 +74,38 @@ import { anyValueJson, type OtlpScope } from './otlp-spans.js';
  * ids (to hex) and times (ns to µs) are computed. The result is byte for byte what protobufjs
  * writes for the same span (the previous implementation, kept in the tests as the reference).
  *
- * Strings are not checked for UTF-8 here: validation (lambda/spans.ts) checks the Haystack
- * span, so a span with a string that is not UTF-8 (which OTLP forbids) is refused there.
+ * Each span's validation is found while it is written: the facts the rules of lambda/spans.ts
+ * look at (names, ids, times, whether every string copied is UTF-8, which OTLP requires but
+ * does not guarantee) go to the same `ruleBroken`, so the span is not parsed a second time.
+ * The tests hold this verdict to what `checkSpan` answers for the bytes, for any span.
  */
 
 /** What every span of one resource and scope shares, encoded once. */
 export interface EncodedScope {
   /** `Span.serviceName` as a whole field. */
   serviceField: Buffer;
+  /** Its value's length in bytes, for validation; 0 when it does not decode. */
+  serviceLength: number;
+  /** False when the field does not decode (a name that protobufjs writes as invalid UTF-8). */
+  serviceDecodes: boolean;
   /**
    * Resource and scope tags, each a whole `Span.tags` field, with its key for de-duplication:
-   * the first of a key only, and which tag derived from the span's fields it would repeat.
+   * the first of a key only, and which tag derived from the span's fields it would repeat;
+   * `decodes` is false for a tag that does not decode as a Haystack tag.
    */
-  tags: Array<{ key: Buffer; field: Buffer; derived: number }>;
+  tags: Array<{ key: Buffer; field: Buffer; derived: number; decodes: boolean }>;
+  /** Every tag's field one after the other: what most spans get, written in one copy. */
+  allTags: Buffer;
+  /** Whether every tag decodes. */
+  allTagsDecode: boolean;
+  /** The tags' {@link keyLengthBit}s, and their `derived` bits: what may make a span skip one. */
+  keyLengths: number;
+  derived: number;
 }
 
 /** Encodes what a resource and scope give every span (otlp-spans.ts `otlpScope`). */
 export function encodeScope(scope: OtlpScope): EncodedScope {
+  const facts = emptySpanFacts();
   const seen = new Set<string>();
   const tags: EncodedScope['tags'] = [];
   for (const tag of scope.tags) {
@@ -90,13 +113,34 @@ export function encodeScope(scope: OtlpScope): EncodedScope {
     if (seen.has(key)) continue; // a later tag of the same key is always left out
     seen.add(key);
     const derived = DERIVED_KEYS.indexOf(key);
+    const bytes = field(Span.encode({ tags: [tag] }).finish());
     tags.push({
       key: Buffer.from(key, 'utf8'),
-      field: field(Span.encode({ tags: [tag] }).finish()),
+      field: bytes,
       derived: derived < 0 ? 0 : 1 << derived,
+      decodes: parseSpan(bytes, facts),
     });
   }
-  return { serviceField: field(Span.encode({ serviceName: scope.serviceName }).finish()), tags };
+  const serviceField = field(Span.encode({ serviceName: scope.serviceName }).finish());
+  const serviceDecodes = parseSpan(serviceField, facts);
+  return {
+    serviceField,
+    serviceLength: serviceDecodes ? facts.serviceLength : 0,
+    serviceDecodes,
+    tags,
+    allTags: Buffer.concat(tags.map((t) => t.field)),
+    allTagsDecode: tags.every((t) => t.decodes),
+    keyLengths: tags.reduce((bits, t) => bits | keyLengthBit(t.key.length), 0),
+    derived: tags.reduce((bits, t) => bits | t.derived, 0),
+  };
+}
+
+/**
+ * One bit per key length (modulo 32): a span's attribute keys as a mask, so most searches for
+ * a key among them end without comparing a byte.
+ */
+function keyLengthBit(length: number): number {
+  return 1 << (length & 31);
 }
 
 function field(bytes: Uint8Array): Buffer {
@@ -120,6 +164,11 @@ const STATUS_TAGS: ReadonlyArray<Buffer | undefined> = [
   tagField({ key: 'otel.status_code', vStr: 'ERROR' }),
 ];
 const STATUS_DESCRIPTION = 'otel.status_description';
+// Tag types read once: a property of the generated module is a getter in the bundle, per tag.
+const TYPE_BOOL = Tag.TagType.BOOL;
+const TYPE_LONG = Tag.TagType.LONG;
+const TYPE_DOUBLE = Tag.TagType.DOUBLE;
+const TYPE_BINARY = Tag.TagType.BINARY;
 /** Keys of the tags derived from OTLP fields, in the order they are added; bits of a mask. */
 const DERIVED_KEYS = ['span.kind', 'error', 'otel.status_code', STATUS_DESCRIPTION];
 const KIND_KEY = Buffer.from('span.kind');
@@ -181,6 +230,13 @@ const MALFORMED = new Malformed();
 
 const writer = new WireWriter();
 
+/** What the span being written tells its validation (scratch, reused span after span). */
+const facts = emptySpanFacts();
+/** False once a string copied into the span being written is not UTF-8. */
+let stringsUtf8 = true;
+/** The {@link keyLengthBit}s of the span's attribute keys. */
+let keys = 0;
+
 /**
  * The Haystack spans of one record, transcoded one after another into one buffer: each span is
  * a view of it, so a record of a hundred spans costs one allocation, not a hundred. One at a
@@ -189,6 +245,7 @@ const writer = new WireWriter();
 export class TranscodedSpans {
   private readonly starts: number[] = [];
   private readonly ends: number[] = [];
+  private readonly verdicts: CheckedSpan[] = [];
 
   constructor() {
     writer.reset();
@@ -198,35 +255,51 @@ export class TranscodedSpans {
   add(bytes: Buffer, start: number, end: number, scope: EncodedScope): void {
     const at = writer.pos;
     try {
-      transcode(writer, bytes, start, end, scope);
+      const rejection = transcode(writer, bytes, start, end, scope);
       this.starts.push(at);
       this.ends.push(writer.pos);
+      this.verdicts.push({
+        rejection,
+        traceStart: facts.traceStart - at,
+        traceEnd: facts.traceEnd - at,
+      });
     } catch (error) {
       writer.rewind(at);
       if (!(error instanceof Malformed)) throw error;
       this.starts.push(-1);
       this.ends.push(-1);
+      this.verdicts.push(NOT_WRITTEN);
     }
   }
 
-  /** The spans in order: views of one buffer holding them all. */
+  /** The spans in order: views of one buffer holding them all, each with its verdict. */
   finish(): DecodedSpan[] {
     const all = writer.finish();
     return this.starts.map((start, i) =>
       start < 0
         ? { ok: false, reason: 'invalid-otlp-span' }
-        : { ok: true, bytes: all.subarray(start, this.ends[i]) },
+        : {
+            ok: true,
+            bytes: all.subarray(start, this.ends[i]),
+            checked: this.verdicts[i] as CheckedSpan,
+          },
     );
   }
 }
 
+const NOT_WRITTEN: CheckedSpan = { rejection: 'undecodable', traceStart: 0, traceEnd: 0 };
+
+/**
+ * Writes the span and returns the first rule it breaks (spans.ts), or `undefined`; `facts`
+ * then holds where its traceId was written.
+ */
 function transcode(
   w: WireWriter,
   b: Buffer,
   start: number,
   end: number,
   scope: EncodedScope,
-): void {
+): SpanRejection | undefined {
   let traceStart = -1;
   let traceEnd = -1;
   let spanStart = -1;
@@ -306,9 +379,11 @@ function transcode(
   let traceText: string | undefined;
   let spanText: string | undefined;
   let parentText: string | undefined;
+  keys = 0;
   for (let i = 0; i < count; i++) {
     const a = attributes[i] as Attribute;
     const n = a.keyEnd - a.keyStart;
+    keys |= keyLengthBit(n);
     if (a.member !== ANY_STRING || (n !== 17 && n !== 16 && n !== 23)) continue;
     const key = b.toString('latin1', a.keyStart, a.keyEnd);
     const text = b.toString('utf8', a.valueStart, a.valueEnd);
@@ -327,16 +402,30 @@ function transcode(
     a.skip = true;
   }
 
+  stringsUtf8 = true;
   if (traceText !== undefined) w.stringField(H_TRACE_ID, traceText);
   else if (hasTrace) w.hexField(H_TRACE_ID, b, traceStart, traceEnd);
+  // The field's value is what was written last: its length is known.
+  facts.traceEnd = w.pos;
+  facts.traceStart =
+    traceText !== undefined
+      ? w.pos - Buffer.byteLength(traceText)
+      : hasTrace
+        ? w.pos - (traceEnd - traceStart) * 2
+        : w.pos;
   if (spanText !== undefined) w.stringField(H_SPAN_ID, spanText);
   else if (hasSpan) w.hexField(H_SPAN_ID, b, spanStart, spanEnd);
+  facts.spanIdLength =
+    spanText !== undefined ? Buffer.byteLength(spanText) : hasSpan ? (spanEnd - spanStart) * 2 : 0;
   if (parentText !== undefined) w.stringField(H_PARENT_SPAN_ID, parentText);
   else if (hasParent) w.hexField(H_PARENT_SPAN_ID, b, parentStart, parentEnd);
   w.raw(scope.serviceField);
-  if (nameEnd > nameStart) w.bytesField(H_OPERATION, b, nameStart, nameEnd);
-  writeMicros(w, H_START, startLo, startHi);
-  writeDuration(w, startLo, startHi, endLo, endHi);
+  facts.serviceLength = scope.serviceLength;
+  let decodes = scope.serviceDecodes;
+  if (nameEnd > nameStart) stringsUtf8 = w.textField(H_OPERATION, b, nameStart, nameEnd);
+  facts.operationLength = nameEnd - nameStart;
+  facts.startTimeValid = writeMicros(w, H_START, startLo, startHi) >= MIN_START_TIME_MICROS;
+  facts.durationNegative = writeDuration(w, startLo, startHi, endLo, endHi);
   for (let i = 0; i < events; i++) writeLog(w, b, eventStarts[i] as number, eventEnds[i] as number);
 
   for (let i = 0; i < count; i++) {
@@ -367,13 +456,27 @@ function transcode(
     !hasKey(b, attributes, count, STATUS_DESCRIPTION_KEY)
   ) {
     w.fork(H_TAGS).bytesField(TAG_KEY, STATUS_DESCRIPTION_KEY);
-    w.bytesField(TAG_STR, b, status.messageStart, status.messageEnd).join();
+    text(w.textField(TAG_STR, b, status.messageStart, status.messageEnd));
+    w.join();
     added |= 8;
   }
-  for (const tag of scope.tags) {
-    if ((tag.derived & added) !== 0 || hasKey(b, attributes, count, tag.key)) continue;
-    w.raw(tag.field);
+  if ((scope.derived & added) === 0 && (scope.keyLengths & keys) === 0) {
+    // No attribute or derived tag can replace one of the scope's: all of them, in one copy.
+    w.raw(scope.allTags);
+    decodes &&= scope.allTagsDecode;
+  } else {
+    for (const tag of scope.tags) {
+      if ((tag.derived & added) !== 0 || hasKey(b, attributes, count, tag.key)) continue;
+      w.raw(tag.field);
+      decodes &&= tag.decodes;
+    }
   }
+  return decodes && stringsUtf8 ? ruleBroken(facts) : 'undecodable';
+}
+
+/** Notes whether a string just copied was UTF-8. */
+function text(utf8: boolean): void {
+  if (!utf8) stringsUtf8 = false;
 }
 
 /**
@@ -396,6 +499,7 @@ function matches(id: Buffer, b: Buffer, start: number, end: number): boolean {
 /** True when a span attribute (not one taken back as an id) has this key. */
 function hasKey(b: Buffer, attributes: readonly Attribute[], count: number, key: Buffer): boolean {
   const n = key.length;
+  if ((keys & keyLengthBit(n)) === 0) return false;
   for (let k = 0; k < count; k++) {
     const a = attributes[k] as Attribute;
     if (a.keyEnd - a.keyStart !== n || a.skip) continue;
@@ -486,27 +590,27 @@ function readAnyValue(b: Buffer, start: number, end: number, a: Attribute): void
 /** An attribute as a typed Haystack tag (otlp-spans.ts `typedTag`), as a `Span.tags` field. */
 function writeTag(w: WireWriter, b: Buffer, a: Attribute, fieldNumber = H_TAGS): void {
   w.fork(fieldNumber);
-  if (a.keyEnd > a.keyStart) w.bytesField(TAG_KEY, b, a.keyStart, a.keyEnd);
+  if (a.keyEnd > a.keyStart) text(w.textField(TAG_KEY, b, a.keyStart, a.keyEnd));
   switch (a.member) {
     case ANY_STRING:
-      w.bytesField(TAG_STR, b, a.valueStart, a.valueEnd);
+      text(w.textField(TAG_STR, b, a.valueStart, a.valueEnd));
       break;
     case ANY_BOOL: {
       let set = false;
       for (let i = a.valueStart; i < a.valueEnd; i++) if ((b[i] as number) & 0x7f) set = true;
-      w.varintField(TAG_TYPE, Tag.TagType.BOOL).varintField(TAG_BOOL, set ? 1 : 0);
+      w.varintField(TAG_TYPE, TYPE_BOOL).varintField(TAG_BOOL, set ? 1 : 0);
       break;
     }
     case ANY_INT:
-      w.varintField(TAG_TYPE, Tag.TagType.LONG).tag(TAG_LONG, WIRE_VARINT);
+      w.varintField(TAG_TYPE, TYPE_LONG).tag(TAG_LONG, WIRE_VARINT);
       w.raw(b, a.valueStart, a.valueEnd);
       break;
     case ANY_DOUBLE:
-      w.varintField(TAG_TYPE, Tag.TagType.DOUBLE).tag(TAG_DOUBLE, WIRE_FIXED64);
+      w.varintField(TAG_TYPE, TYPE_DOUBLE).tag(TAG_DOUBLE, WIRE_FIXED64);
       w.raw(b, a.valueStart, a.valueEnd);
       break;
     case ANY_BYTES:
-      w.varintField(TAG_TYPE, Tag.TagType.BINARY);
+      w.varintField(TAG_TYPE, TYPE_BINARY);
       w.bytesField(TAG_BYTES, b, a.valueStart, a.valueEnd);
       break;
     case ANY_ARRAY:
@@ -561,7 +665,8 @@ function writeLog(w: WireWriter, b: Buffer, start: number, end: number): void {
   writeMicros(w, LOG_TIMESTAMP, timeLo, timeHi);
   if (name && name.end > name.start) {
     w.fork(LOG_FIELDS).bytesField(TAG_KEY, EVENT_KEY);
-    w.bytesField(TAG_STR, b, name.start, name.end).join();
+    text(w.textField(TAG_STR, b, name.start, name.end));
+    w.join();
   }
   for (let i = 0; i < count; i++) writeTag(w, b, attributes[i] as Attribute, LOG_FIELDS);
   w.join();
@@ -597,9 +702,12 @@ function readStatus(b: Buffer, start: number, end: number): void {
 
 const TWO_32 = 4294967296;
 
-/** Unsigned nanoseconds (fixed64 halves) as whole microseconds, rounded down, in an int64 field. */
-function writeMicros(w: WireWriter, fieldNumber: number, lo: number, hi: number): void {
-  if (lo === 0 && hi === 0) return;
+/**
+ * Unsigned nanoseconds (fixed64 halves) as whole microseconds, rounded down, in an int64 field;
+ * returns the microseconds (as a double: exact enough to compare with a minimum).
+ */
+function writeMicros(w: WireWriter, fieldNumber: number, lo: number, hi: number): number {
+  if (lo === 0 && hi === 0) return 0;
   // (hi * 2^32 + lo) / 1000 without losing bits: divide the high half first.
   const hiQuotient = Math.floor(hi / 1000);
   const rest = (hi - hiQuotient * 1000) * TWO_32 + lo; // < 1000 * 2^32: exact
@@ -608,18 +716,22 @@ function writeMicros(w: WireWriter, fieldNumber: number, lo: number, hi: number)
   const carry = Math.floor(restQuotient / TWO_32);
   const microLo = restQuotient - carry * TWO_32;
   const microHi = hiQuotient + carry;
-  if (microLo === 0 && microHi === 0) return;
+  if (microLo === 0 && microHi === 0) return 0;
   w.tag(fieldNumber, WIRE_VARINT).varint64(microLo, microHi);
+  return microHi * TWO_32 + microLo;
 }
 
-/** `duration` = (end − start) ns ÷ 1000, rounded down: negative when the span ends first. */
+/**
+ * `duration` = (end − start) ns ÷ 1000, rounded down: negative when the span ends first;
+ * returns whether it is.
+ */
 function writeDuration(
   w: WireWriter,
   startLo: number,
   startHi: number,
   endLo: number,
   endHi: number,
-): void {
+): boolean {
   let lo = endLo - startLo;
   let hi = endHi - startHi;
   if (lo < 0) {
@@ -629,12 +741,13 @@ function writeDuration(
   if (hi === 0) {
     const micros = Math.floor(lo / 1000);
     if (micros !== 0) w.tag(H_DURATION, WIRE_VARINT).uint32(micros);
-    return;
+    return false;
   }
   const ns = BigInt(hi) * 4294967296n + BigInt(lo); // exact, may be negative
   const q = ns / 1000n;
   const micros = ns < 0n && q * 1000n !== ns ? q - 1n : q;
-  if (micros === 0n) return;
+  if (micros === 0n) return false;
   const bits = BigInt.asUintN(64, micros);
   w.tag(H_DURATION, WIRE_VARINT).varint64(Number(bits & 0xffffffffn), Number(bits >> 32n));
+  return micros < 0n;
 }

@@ -7,10 +7,11 @@
  * PR 1755) is unmerged and kafkajs is unmaintained, so the bundle gets the same 1 ms floor
  * Node.js applies, written out: the timer behaves exactly as before, without the warning.
  *
- * The replacement is an exact match on the pinned source. Any other source (a kafkajs upgrade,
- * a changed file) fails the build instead of shipping the warning, or a wrong patch, silently.
+ * The replacement is an exact match on the pinned source (source-patch.mjs). Any other source
+ * (a kafkajs upgrade, a changed file) fails the build instead of shipping the warning, or a
+ * wrong patch, silently.
  */
-import { readFile } from 'node:fs/promises';
+import { patchPlugin, replaceOnce } from './source-patch.mjs';
 
 /** The module patched, as esbuild resolves it inside node_modules. */
 export const REQUEST_QUEUE = /[\\/]kafkajs[\\/]src[\\/]network[\\/]requestQueue[\\/]index\.js$/;
@@ -26,39 +27,25 @@ const AFTER = `      this.throttleCheckTimeoutId = setTimeout(() => {
 
 /** Returns the request queue's source with the delay floored at 1 ms; throws unless it matches exactly once. */
 export function patchRequestQueue(source, file = 'kafkajs/src/network/requestQueue/index.js') {
-  const at = source.indexOf(BEFORE);
-  if (at < 0 || source.indexOf(BEFORE, at + 1) >= 0) {
-    throw new Error(
-      `${file} is not the source the kafkajs 1751 patch was written for (scripts/build/kafkajs-negative-timeout.mjs): ` +
-        'if this kafkajs release fixed the negative setTimeout, remove the plugin; otherwise update its exact match',
-    );
-  }
-  return source.slice(0, at) + AFTER + source.slice(at + BEFORE.length);
+  return replaceOnce(
+    source,
+    BEFORE,
+    AFTER,
+    `${file} is not the source the kafkajs 1751 patch was written for (scripts/build/kafkajs-negative-timeout.mjs): ` +
+      'if this kafkajs release fixed the negative setTimeout, remove the plugin; otherwise update its exact match',
+  );
 }
+
+/** The module this patch changes, and how (for the plugin and for the tests' require hook). */
+export const NEGATIVE_TIMEOUT_PATCHES = [
+  {
+    module: REQUEST_QUEUE,
+    file: 'kafkajs/src/network/requestQueue/index.js',
+    patch: patchRequestQueue,
+  },
+];
 
 /** The plugin; the build fails too if the request queue was never bundled (nothing was patched). */
 export function kafkajsNegativeTimeout() {
-  return {
-    name: 'kafkajs-negative-timeout',
-    setup(build) {
-      let patched = 0;
-      build.onStart(() => {
-        patched = 0;
-      });
-      build.onLoad({ filter: REQUEST_QUEUE }, async (args) => {
-        patched++;
-        return {
-          contents: patchRequestQueue(await readFile(args.path, 'utf8'), args.path),
-          loader: 'js',
-        };
-      });
-      build.onEnd((result) => {
-        if (result.errors.length === 0 && patched === 0) {
-          result.errors.push({
-            text: 'kafkajs-negative-timeout: kafkajs/src/network/requestQueue/index.js was not in the bundle; remove or update the plugin',
-          });
-        }
-      });
-    },
-  };
+  return patchPlugin('kafkajs-negative-timeout', NEGATIVE_TIMEOUT_PATCHES);
 }

@@ -1,6 +1,9 @@
+import { expect } from 'vitest';
 import { MemoryShard, type Outcome, runShard, type ShardRun } from '../../local/esm/index.js';
+import { kafkajsModulePatches } from '../../scripts/build/kafkajs-patches.mjs';
 import { sharedCluster } from '../harness/cluster-context.js';
 import { fullyReplicated, waitForPartitions } from '../harness/kafka/cluster-admin.js';
+import { patchedKafkajsFiles } from '../harness/patched-kafkajs.js';
 import {
   createTopic,
   type ReadMessage,
@@ -197,6 +200,12 @@ export async function underFault(
     ...routeTopics.map((name) => read(name)),
   ]);
   const routed = new Map(routeTopics.map((name, i) => [name, routes[i] as ReadMessage[]]));
+  // What ran is the producer that ships: kafkajs with every patch the bundle applies.
+  expect(patchedKafkajsFiles().sort()).toEqual(
+    kafkajsModulePatches()
+      .map((p) => p.file)
+      .sort(),
+  );
   const values = new Set(stored.map((m) => (m.value as Buffer).toString('base64')));
   // The next test starts on a healthy cluster: every replica of these topics back in sync.
   for (const name of [topic, ...routeTopics]) {

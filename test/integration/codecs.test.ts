@@ -7,6 +7,7 @@ import { type KafkaCodec, kafkajsCompression, registerCodecs } from '../../lambd
 import { sharedKafka } from '../harness/context.js';
 import { kafkaConfig } from '../harness/kafka/clients.js';
 import { javaConsume, javaProduceKeyed } from '../harness/kafka/java-tools.js';
+import { patchedKafkajsFiles } from '../harness/patched-kafkajs.js';
 import { createTopic, randomTopic, readAll } from '../harness/topics.js';
 
 /**
@@ -16,6 +17,8 @@ import { createTopic, randomTopic, readAll } from '../harness/topics.js';
  *   byte for byte;
  * - Kafka's Java console producer compresses; kafkajs + our codecs read it back.
  * A counting wrapper around each codec shows the batches really were compressed with it.
+ * kafkajs runs with the bundle's patches (its produce encoding among them), so the Java consumer
+ * also checks every batch the shipped encoding writes, CRC included.
  */
 
 const zstdAvailable = typeof (zlib as Record<string, unknown>).zstdCompress === 'function';
@@ -55,6 +58,10 @@ describe('compression codecs against a real broker and the Java clients', () => 
         await producer.disconnect();
       }
       expect(calls.compress).toBeGreaterThan(0);
+      // The batches were written by the encoding the bundle ships (test/harness/patched-kafkajs.ts).
+      expect(patchedKafkajsFiles()).toContain(
+        'kafkajs/src/protocol/requests/produce/v3/request.js',
+      );
 
       const java = await javaConsume(kafka.libsDir, bootstrap, topic, values.length);
       expect(java).toHaveLength(values.length);

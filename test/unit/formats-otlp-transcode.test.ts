@@ -7,6 +7,7 @@ import { Span } from '../../proto/haystack.generated.js';
 import { otlp } from '../../proto/otlp-trace.generated.js';
 import { otlpSpanArbitrary, resourceArbitrary } from '../helpers/arbitraries.js';
 import { referenceHaystackSpan } from '../helpers/otlp-reference.js';
+import { verified } from '../helpers/verdicts.js';
 
 /**
  * The wire transcoder (lambda/formats/otlp-transcode.ts) against the mapping written on
@@ -42,7 +43,7 @@ describe('transcodeSpan', () => {
             referenceHaystackSpan(s, shared),
           );
 
-          expect(decodeOtlpProto(bytes)).toEqual({ ok: true, spans: expected });
+          expect(verified(decodeOtlpProto(bytes))).toEqual({ ok: true, spans: expected });
         },
       ),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 300) },

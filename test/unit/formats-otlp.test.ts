@@ -5,6 +5,7 @@ import { decodeOtlpProto } from '../../lambda/formats/otlp-proto.js';
 import { Span } from '../../proto/haystack.generated.js';
 import { otlp } from '../../proto/otlp-trace.generated.js';
 import { expectedSpans, vector } from '../helpers/vectors.js';
+import { verified } from '../helpers/verdicts.js';
 
 const ID16 = Buffer.from('5b8efff798038103d269b633813fc60c', 'hex');
 const ID8 = Buffer.from('eee19b7ec3c1b174', 'hex');
@@ -38,7 +39,7 @@ describe('decodeOtlpProto', () => {
   it('converts a protoc-encoded request field by field, refusing only its bad span', () => {
     const [first, second] = expectedSpans('otlp-request.expected.bin');
 
-    expect(decodeOtlpProto(vector('otlp-request.bin'))).toEqual({
+    expect(verified(decodeOtlpProto(vector('otlp-request.bin')))).toEqual({
       ok: true,
       spans: [
         { ok: true, bytes: first },
@@ -135,7 +136,7 @@ describe('decodeOtlpJson', () => {
   it('converts the OTLP/JSON form of the protoc vector to the same Haystack spans as otlp-proto', () => {
     const [first, second] = expectedSpans('otlp-request.expected.bin');
 
-    expect(decodeOtlpJson(vector('otlp-request.json'))).toEqual({
+    expect(verified(decodeOtlpJson(vector('otlp-request.json')))).toEqual({
       ok: true,
       spans: [
         { ok: true, bytes: first },
@@ -148,7 +149,7 @@ describe('decodeOtlpJson', () => {
   it("converts opentelemetry-proto's own example, upper-case hex ids included", () => {
     const [expected] = expectedSpans('otlp-trace-example.expected.bin');
 
-    expect(decodeOtlpJson(vector('otlp-trace-example.json'))).toEqual({
+    expect(verified(decodeOtlpJson(vector('otlp-trace-example.json')))).toEqual({
       ok: true,
       spans: [{ ok: true, bytes: expected }],
     });

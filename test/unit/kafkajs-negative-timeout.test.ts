@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 import { patchRequestQueue, REQUEST_QUEUE } from '../../scripts/build/kafkajs-negative-timeout.mjs';
+import { compileModule } from '../helpers/patched-module.js';
 
 /**
  * kafkajs issue 1751: the request queue's idle timer gets a negative delay, which Node.js ≥ 23
@@ -69,27 +70,12 @@ const quietLogger = {
   error: () => undefined,
 };
 
-/** Evaluates the queue's CommonJS source as its own module, beside the real file (its requires resolve there). */
+/** Evaluates the patched queue as its own module, beside the real file. */
 function loadQueue(source: string): new (
   options: Record<string, unknown>,
 ) => {
   scheduleCheckPendingRequests(): void;
   checkPendingRequests(): void;
 } {
-  const Module = createRequire(__filename)('node:module') as {
-    new (
-      id: string,
-    ): {
-      paths: string[];
-      filename: string;
-      _compile(code: string, f: string): void;
-      exports: unknown;
-    };
-    _nodeModulePaths(dir: string): string[];
-  };
-  const mod = new Module(file);
-  mod.filename = file;
-  mod.paths = Module._nodeModulePaths(file.replace(/[\\/][^\\/]+$/, ''));
-  mod._compile(source, file);
-  return mod.exports as never;
+  return compileModule(source, file);
 }
