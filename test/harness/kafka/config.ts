@@ -178,7 +178,8 @@ function mskIamProperties(files: MskIamFiles | undefined): Record<string, string
       'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required ' +
       `unsecuredLoginStringClaim_sub="harness-broker" iamFile="${files.iamFile}" decisionsFile="${files.decisionsFile}";`,
     [`${prefix}.oauthbearer.sasl.server.callback.handler.class`]: 'harness.MskIamValidator',
-    'metric.reporters': 'harness.AuthCounts',
+    // Kafka 4 registers JMX metrics only through a listed JmxReporter (KIP-830); tests read them.
+    'metric.reporters': 'harness.AuthCounts,org.apache.kafka.common.metrics.JmxReporter',
     'harness.auth.counts.file': files.countsFile,
     'harness.auth.counts.listener': IAM_LISTENER,
   };
