@@ -1,5 +1,6 @@
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { toLong } from '../../lambda/formats/int64.js';
+import { KINDS } from '../../lambda/outputs/otlp-span.js';
 import { toLambdaRecord } from '../../local/esm/lambda-record.js';
 import { memorySequenceNumber } from '../../local/esm/memory-shard.js';
 import { type ISpan, type ITag, Span } from '../../proto/haystack.generated.js';
@@ -85,14 +86,6 @@ export function haystackJsonRecords(spans: readonly Buffer[], perRecord: number)
     ),
   );
 }
-
-const KINDS: Record<string, number> = {
-  internal: 1,
-  server: 2,
-  client: 3,
-  producer: 4,
-  consumer: 5,
-};
 
 function anyValue(t: ITag): otlp.IAnyValue {
   if (t.vLong !== undefined && t.vLong !== null) return { intValue: t.vLong };

@@ -53,7 +53,7 @@ export interface EventPlan {
 }
 
 /** `span.kind` values (OpenTracing's, which the input mapping writes) to OTLP `SpanKind`. */
-const KINDS: Readonly<Record<string, number>> = {
+export const KINDS: Readonly<Record<string, number>> = {
   internal: 1,
   server: 2,
   client: 3,
